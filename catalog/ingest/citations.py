@@ -1,0 +1,228 @@
+"""Source notes, archival citations and cross-references inside footnote text.
+
+A FRUS source note reads "Source: {repository}, {collection…}, Box {n}, {folder}. {classification}.
+{further notes}". Folder titles carry commas, colons and dates of their own, so the citation is
+split on the classification marking (a closed list), not on punctuation alone.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from .records import CrossReference, SourceCitation
+
+CLASSIFICATIONS = [
+    "Top Secret",
+    "Secret",
+    "Confidential",
+    "Limited Official Use",
+    "Unclassified",
+    "No classification marking",
+]
+CAVEATS = [
+    "Sensitive",
+    "Nodis",
+    "Exdis",
+    "Limdis",
+    "Eyes Only",
+    "Exclusively Eyes Only",
+    "Immediate",
+    "Priority",
+    "Flash",
+    "Niact",
+    "Noforn",
+    "Personal",
+    "Codeword",
+    "Umbra",
+    "Routine",
+    "Specat",
+    "Cherokee",
+    "Roger Channel",
+    "Personal and Confidential",
+]
+_CLASSIFICATION = re.compile(
+    r"(?:(?<=^)|(?<=[.)]\s))(?P<marking>(?:"
+    + "|".join(re.escape(c) for c in CLASSIFICATIONS)
+    + r")(?:\s*[;,]\s*(?:"
+    + "|".join(re.escape(c) for c in sorted(CAVEATS, key=len, reverse=True))
+    + r")[^.;]*)*)\.",
+)
+_REPOSITORY = re.compile(
+    r"^(?:"
+    r"(?:[A-Z][\w.]*\s+){1,3}(?:Presidential\s+)?(?:Library|Materials|Materials Project)\b"
+    r"|National Archives"
+    r"|Library of Congress"
+    r"|Department of (?:State|Defense|the Army|the Navy)"
+    r"|Central Intelligence Agency"
+    r"|Washington National Records Center"
+    r"|Federal Records Center"
+    r"|Naval (?:History|Historical)"
+    r"|Hoover Institution"
+    r"|(?!Public\b)[A-Z][\w.]+\s+Papers\b"
+    r")"
+)
+_BOX = re.compile(r"^Box(?:es)?\s+(?P<box>[\w\-–]+)\s*(?P<rest>.*)$")
+_MULTI_SEGMENT_REPOSITORIES = {"Library of Congress", "National Archives"}
+_DOC_FORMS = {"Telegram", "Letter", "Memorandum", "Message", "Cable"}
+_ROMAN = {"i": 1, "v": 5, "x": 10, "l": 50, "c": 100}
+
+
+@dataclass
+class SourceNote:
+    citations: list[SourceCitation] = field(default_factory=list)
+    classification: str = ""
+    notes: str = ""
+    document_form: str = ""  # "Telegram" in "Roosevelt Papers: Telegram"
+
+
+def split_top_level(text: str, separator: str = ",") -> list[str]:
+    """Split on a separator outside parentheses."""
+    parts, depth, current = [], 0, []
+    for char in text:
+        if char == "(":
+            depth += 1
+        elif char == ")":
+            depth = max(0, depth - 1)
+        if char == separator and depth == 0:
+            parts.append("".join(current).strip())
+            current = []
+        else:
+            current.append(char)
+    parts.append("".join(current).strip())
+    return [p for p in parts if p]
+
+
+def looks_archival(text: str) -> bool:
+    return bool(_REPOSITORY.match(text.strip()))
+
+
+def parse_citation(raw: str) -> SourceCitation:
+    """Split one archival citation into repository, collection, box and folder."""
+    raw = raw.strip().rstrip(".").strip()
+    segments = split_top_level(raw)
+    repository = segments[0]
+    rest = segments[1:]
+    if ":" in repository:
+        repository, first = (s.strip() for s in repository.split(":", 1))
+        rest = [first, *rest] if first not in _DOC_FORMS else rest
+    elif repository in _MULTI_SEGMENT_REPOSITORIES and rest and rest[0].endswith("Division"):
+        repository = f"{repository}, {rest.pop(0)}"
+    box_index = next((i for i, s in enumerate(rest) if _BOX.match(s)), None)
+    collection, box, folder = "", "", ""
+    if box_index is not None:
+        box_match = _BOX.match(rest[box_index])
+        box = box_match.group("box")
+        collection = ", ".join(rest[:box_index])
+        folder_parts = rest[box_index + 1 :]
+        if box_match.group("rest"):
+            folder_parts = [box_match.group("rest"), *folder_parts]
+        folder = ", ".join(folder_parts)
+    elif len(rest) == 1:
+        collection = rest[0]
+    elif rest:
+        colon_index = next((i for i, s in enumerate(rest) if ":" in s and i > 0), None)
+        split_at = colon_index if colon_index is not None else len(rest) - 1
+        collection = ", ".join(rest[:split_at])
+        folder = ", ".join(rest[split_at:])
+    return SourceCitation(repository=repository, collection=collection, box=box, folder=folder, raw=raw)
+
+
+def parse_source_note(text: str) -> SourceNote:
+    """Split a source note into its citations, classification marking and further notes."""
+    body = re.sub(r"^\s*Source:\s*", "", text.strip())
+    note = SourceNote()
+    match = _CLASSIFICATION.search(body)
+    if match:
+        citation_text = body[: match.start()].strip()
+        note.classification = match.group("marking").strip()
+        note.notes = body[match.end() :].strip()
+    else:
+        sentence_end = re.search(r"\.\s+(?=[A-Z])", body)
+        citation_text = body[: sentence_end.start()] if sentence_end else body
+        note.notes = body[sentence_end.end() :].strip() if sentence_end else ""
+    citation_text = citation_text.strip().rstrip(".")
+    form = re.match(r"^(?P<repo>.+?):\s*(?P<form>" + "|".join(_DOC_FORMS) + r")$", citation_text)
+    if form:
+        note.document_form = form.group("form")
+    for part in split_top_level(citation_text, ";"):
+        if looks_archival(part) or not note.citations:
+            note.citations.append(parse_citation(part))
+    return note
+
+
+def find_parenthesised_citations(text: str) -> list[SourceCitation]:
+    """Archival citations given in parentheses inside a footnote: "(Carter Library, …, Box 69, …)"."""
+    found = []
+    depth, start = 0, None
+    for index, char in enumerate(text):
+        if char == "(":
+            if depth == 0:
+                start = index + 1
+            depth += 1
+        elif char == ")" and depth:
+            depth -= 1
+            if depth == 0 and start is not None:
+                inner = text[start:index].strip()
+                for part in split_top_level(inner, ";"):
+                    if looks_archival(part):
+                        found.append(parse_citation(part))
+    return found
+
+
+def roman_to_int(numeral: str) -> int | None:
+    numeral = numeral.lower()
+    if not numeral or any(c not in _ROMAN for c in numeral):
+        return None
+    total = 0
+    for index, char in enumerate(numeral):
+        value = _ROMAN[char]
+        if index + 1 < len(numeral) and _ROMAN[numeral[index + 1]] > value:
+            total -= value
+        else:
+            total += value
+    return total
+
+
+_VOLUME_CITATION = re.compile(
+    r"Foreign Relations,?\s+(?P<start>\d{4})(?:[–\-](?P<end>\d{4}))?,\s+[Vv]ol\.\s+(?P<vol>[IVXLCivxlc]+|\d+)"
+    r"(?:,\s+[Pp]art\s+(?P<part>\d+))?"
+)
+_DOCUMENTS = re.compile(
+    r"(?:(?:[Ff]ootnote|fn\.)\s+(?P<fn>\d+),\s+)?\bDocuments?\s+(?P<numbers>\d+(?:(?:\s*,\s*|\s*,?\s+and\s+)\d+)*)"
+)
+
+
+def volume_identifier(start: str, end: str | None, volume: str, part: str | None = None) -> str:
+    """ "Foreign Relations, 1977–1980, Vol. VI" → "frus1977-80v06"."""
+    number = int(volume) if volume.isdigit() else roman_to_int(volume)
+    identifier = f"frus{start}" + (f"-{end[2:]}" if end else "")
+    identifier += f"v{number:02d}" if number is not None else ""
+    if part:
+        identifier += f"p{int(part)}"
+    return identifier
+
+
+def find_cross_references(text: str, current_volume: str) -> list[CrossReference]:
+    """Documents a footnote points to: "See Document 310.", "See footnote 5, Document 315.",
+    "printed in Foreign Relations, 1977–1980, Vol. VI, …, Document 12", or a whole volume."""
+    references: list[CrossReference] = []
+    volume_mentions = [(m, volume_identifier(m["start"], m["end"], m["vol"], m["part"])) for m in _VOLUME_CITATION.finditer(text)]
+    for match in _DOCUMENTS.finditer(text):
+        volume = current_volume
+        # A document number in the same sentence after a volume citation belongs to that volume.
+        for mention, identifier in volume_mentions:
+            between = text[mention.end() : match.start()]
+            if mention.end() <= match.start() and not re.search(r"[.;]\s", between):
+                volume = identifier
+        footnote = int(match["fn"]) if match["fn"] else None
+        for number in re.findall(r"\d+", match["numbers"]):
+            references.append(
+                CrossReference(volume=volume, number=int(number), footnote=footnote, text=match.group(0))
+            )
+    cited_volumes = {r.volume for r in references}
+    for mention, identifier in volume_mentions:
+        if identifier not in cited_volumes and identifier != current_volume:
+            references.append(CrossReference(volume=identifier, number=None, text=mention.group(0)))
+            cited_volumes.add(identifier)
+    return references

@@ -1,0 +1,525 @@
+"""The one loader: writes parsed records to the database.
+
+One volume, one transaction: a failure anywhere rolls the whole volume back. Re-importing the same
+records writes nothing. A changed record updates its letter field by field with a three-way merge
+against the values of the last import (``Letter.import_snapshot``):
+
+- the new value equals the last imported one → nothing to do (an editor's correction stays);
+- the letter still holds the last imported value → take the new value;
+- an editor changed the field since, and the import changed it too → a conflict: the editor's value
+  is kept and reported, unless ``force`` is given, and either way a Revision records it.
+
+An import never blanks a field the letter has, and a plain-text export never overrides a letter
+last imported from the TEI master file: it only fills what is empty.
+
+People are matched by a documented rule (see ``PersonResolver``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from django.db import transaction
+from django.utils import timezone
+
+from catalog.models import (
+    ArchivalSource,
+    Chapter,
+    CrossReference,
+    Footnote,
+    Letter,
+    LetterPerson,
+    Person,
+    PersonIdentifier,
+    Revision,
+    SourceCitation,
+    Term,
+    Volume,
+)
+
+from .names import normalise, surname
+from .records import LetterRecord, ParsedVolume, PersonRecord
+
+SCALAR_FIELDS = [
+    "title",
+    "xml_id",
+    "doc_type",
+    "date_min",
+    "date_max",
+    "date_precision",
+    "place",
+    "dateline",
+    "classification",
+    "page_start",
+    "page_end",
+    "body",
+]
+RELATED_FIELDS = ["chapter", "footnotes", "people", "sources", "references", "terms"]
+FORMAT_RANK = {"text": 0, "tei": 1}
+
+
+@dataclass
+class Conflict:
+    number: int
+    field: str
+    editor_value: object
+    import_value: object
+    forced: bool = False
+
+
+@dataclass
+class ChangeReport:
+    volume: str
+    source: str = ""
+    dry_run: bool = False
+    created: list[int] = field(default_factory=list)
+    updated: dict[int, list[str]] = field(default_factory=dict)
+    unchanged: list[int] = field(default_factory=list)
+    conflicts: list[Conflict] = field(default_factory=list)
+    published: int = 0
+    footnotes: int = 0
+    people_created: int = 0
+    people_matched: int = 0
+    people_flagged: list[str] = field(default_factory=list)
+    sources_created: int = 0
+    sources_cited: int = 0
+    references: int = 0
+    unresolved_references: int = 0
+    terms: int = 0
+    chapters: int = 0
+
+    @property
+    def letters(self) -> int:
+        return len(self.created) + len(self.updated) + len(self.unchanged)
+
+    def summary(self) -> str:
+        prefix = "[dry run] " if self.dry_run else ""
+        line = (
+            f"{prefix}{self.volume}: {len(self.created)} created, {len(self.updated)} updated, "
+            f"{len(self.unchanged)} unchanged"
+        )
+        if self.conflicts:
+            line += f", {len(self.conflicts)} conflicts"
+        line += (
+            f"; {self.footnotes} footnotes, {self.people_created + self.people_matched} people "
+            f"({self.people_created} new), {self.sources_cited} source citations ({self.sources_created} new "
+            f"sources), {self.references} references ({self.unresolved_references} unresolved)"
+        )
+        if self.terms:
+            line += f", {self.terms} terms"
+        if self.published:
+            line += f"; {self.published} published"
+        return line
+
+    def details(self) -> list[str]:
+        lines = [f"  d{n}: created" for n in self.created]
+        lines += [f"  d{n}: updated {', '.join(fields)}" for n, fields in sorted(self.updated.items())]
+        for conflict in self.conflicts:
+            verdict = "import value forced over the editor's" if conflict.forced else "editor's value kept"
+            hint = "" if conflict.forced else " (--force to take the import's)"
+            lines.append(f"  d{conflict.number}: conflict on {conflict.field}: {verdict}{hint}")
+        lines += [f"  person flagged for review: {name}" for name in self.people_flagged]
+        return lines
+
+
+def _jsonable(value):
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return value
+
+
+def _checksum(values: dict) -> str:
+    return hashlib.sha256(json.dumps(values, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def _is_empty(value) -> bool:
+    return value in (None, "", [], {})
+
+
+class PersonResolver:
+    """Finds the Person a volume's person record stands for, creating one only when none fits.
+
+    The rule, in order:
+    1. the volume already maps this id (``p_CJ_2``, or a name key such as ``name:carter``) to a person;
+    2. a person with the same folded full name whose description agrees (equal, or one side empty)
+       is the same person: the record enriches it;
+    3. a person with the same folded name but another description, or a single-surname name that
+       matches another person's surname, is uncertain: a new person is created and flagged
+       (``needs_review``, ``possible_duplicate_of``) for an editor to merge or keep apart;
+    4. otherwise a new person.
+    """
+
+    def __init__(self, volume: Volume, report: ChangeReport):
+        self.volume = volume
+        self.report = report
+        self.cache: dict[str, Person] = {
+            ident.local_id: ident.person
+            for ident in PersonIdentifier.objects.filter(volume=volume).select_related("person")
+        }
+
+    def resolve(self, record: PersonRecord) -> Person:
+        person = self.cache.get(record.key)
+        if person is not None:
+            self._enrich(person, record)
+            return person
+        person = self._match(record)
+        PersonIdentifier.objects.create(person=person, volume=self.volume, local_id=record.key)
+        self.cache[record.key] = person
+        return person
+
+    def _match(self, record: PersonRecord) -> Person:
+        key = normalise(record.display_name)
+        description = normalise(record.description)
+        same_name = list(Person.objects.filter(match_key=key, is_organization=record.is_organization)[:5])
+        for candidate in same_name:
+            if not description or not candidate.description or normalise(candidate.description) == description:
+                self.report.people_matched += 1
+                self._enrich(candidate, record)
+                return candidate
+        uncertain = same_name[0] if same_name else None
+        if uncertain is None and not record.is_organization:
+            last = normalise(surname(record.display_name))
+            if len(key.split()) == 1:
+                uncertain = Person.objects.filter(match_key__endswith=f" {last}", is_organization=False).first()
+            else:
+                uncertain = Person.objects.filter(match_key=last, is_organization=False).first()
+        person = Person.objects.create(
+            display_name=record.display_name,
+            sort_name=record.sort_name or record.display_name,
+            titles=list(record.titles),
+            description=record.description,
+            aliases=list(record.aliases),
+            is_organization=record.is_organization,
+            possible_duplicate_of=uncertain,
+            needs_review=uncertain is not None,
+        )
+        self.report.people_created += 1
+        if uncertain is not None:
+            self.report.people_flagged.append(f"{person.display_name} (possibly {uncertain.display_name})")
+        return person
+
+    def _enrich(self, person: Person, record: PersonRecord) -> None:
+        """Fill what the person lacks; never replace what an editor or an earlier import gave."""
+        changed = False
+        if not person.description and record.description:
+            person.description = record.description
+            changed = True
+        if len(record.display_name.split()) > len(person.display_name.split()) and not record.is_organization:
+            if normalise(surname(record.display_name)) == normalise(surname(person.display_name)):
+                person.aliases = sorted({*person.aliases, person.display_name})
+                person.display_name = record.display_name
+                person.sort_name = record.sort_name or person.sort_name
+                changed = True
+        new_titles = [t for t in record.titles if t not in person.titles]
+        if new_titles:
+            person.titles = [*person.titles, *new_titles]
+            changed = True
+        if changed:
+            person.save()
+
+
+class VolumeLoader:
+    def __init__(self, parsed: ParsedVolume, *, publish=False, force=False, user=None, source_format="text"):
+        self.parsed = parsed
+        self.publish = publish
+        self.force = force
+        self.user = user
+        self.source_format = source_format
+        self.report = ChangeReport(volume=parsed.volume.identifier, source=parsed.source_path)
+
+    # -- volume-level records -------------------------------------------------------------------
+    def load_volume(self) -> Volume:
+        record = self.parsed.volume
+        volume, created = Volume.objects.get_or_create(identifier=record.identifier)
+        changed = created
+        for name in ("title", "series", "subseries", "volume_number", "editors", "year_published"):
+            value = getattr(record, name)
+            if not _is_empty(value) and getattr(volume, name) != value:
+                # Front matter is the edition's, not an editor's: the newest import wins.
+                setattr(volume, name, value)
+                changed = True
+        if changed:
+            volume.save()
+        self.volume = volume
+        self.people = PersonResolver(volume, self.report)
+        existing_terms = {t.xml_id: t for t in Term.objects.filter(volume=volume)}
+        new_terms = []
+        for term in record.terms:
+            current = existing_terms.get(term.key)
+            if current is None:
+                new_terms.append(Term(volume=volume, xml_id=term.key, term=term.term, expansion=term.expansion))
+            elif (current.term, current.expansion) != (term.term, term.expansion):
+                current.term, current.expansion = term.term, term.expansion
+                current.save(update_fields=["term", "expansion"])
+        Term.objects.bulk_create(new_terms)
+        self.report.terms = len(record.terms)
+        self.terms = {t.xml_id: t for t in Term.objects.filter(volume=volume)}
+        for person in record.persons:
+            self.people.resolve(person)
+        self.chapters = {c.xml_id: c for c in Chapter.objects.filter(volume=volume)}
+        self.sources_cache: dict[tuple, ArchivalSource] = {}
+        return volume
+
+    def chapter_for(self, key: str) -> Chapter | None:
+        if not key:
+            return None
+        chapter = self.chapters.get(key)
+        record = next((c for c in self.parsed.volume.chapters if c.key == key), None)
+        if chapter is None:
+            chapter = Chapter.objects.create(
+                volume=self.volume,
+                xml_id=key,
+                title=record.title if record else key,
+                order=record.order if record else 0,
+                kind=record.kind if record else "chapter",
+            )
+            self.chapters[key] = chapter
+            self.report.chapters += 1
+        return chapter
+
+    def person_for(self, key: str) -> Person:
+        if key in self.people.cache:
+            return self.people.cache[key]
+        record = self.parsed.people.get(key) or next((p for p in self.parsed.volume.persons if p.key == key), None)
+        if record is None:
+            record = PersonRecord(key=key, display_name=key.split(":", 1)[-1].title())
+        return self.people.resolve(record)
+
+    def source_for(self, repository: str, collection: str, box: str, folder: str, raw: str) -> ArchivalSource:
+        parts = (repository, collection, box, folder)
+        source = self.sources_cache.get(parts)
+        if source is None:
+            source, created = ArchivalSource.objects.get_or_create(
+                repository=repository, collection=collection, box=box, folder=folder, defaults={"raw": raw}
+            )
+            self.report.sources_created += created
+            self.sources_cache[parts] = source
+        return source
+
+    # -- one letter -----------------------------------------------------------------------------
+    def new_values(self, record: LetterRecord) -> dict:
+        """The import's value for every field it manages, in the form the snapshot keeps."""
+        values = {name: _jsonable(getattr(record, name)) for name in SCALAR_FIELDS}
+        values["chapter"] = record.chapter
+        values["footnotes"] = [[f.number, f.kind, f.text, f.anchor, f.content] for f in record.footnotes]
+        values["people"] = sorted(
+            [self.person_for(m.person_key).pk, m.role, m.name_as_written] for m in record.people
+        )
+        values["sources"] = [
+            [c.footnote_number, c.repository, c.collection, c.box, c.folder, c.raw] for c in record.sources
+        ]
+        values["references"] = [
+            [r.footnote_number, r.volume, r.number, r.footnote, r.text] for r in record.references
+        ]
+        values["terms"] = sorted({t for t in record.terms if t in self.terms})
+        return values
+
+    def current_values(self, letter: Letter) -> dict:
+        """The letter's value for every managed field as it stands now (an editor may have changed it)."""
+        values = {name: _jsonable(getattr(letter, name)) for name in SCALAR_FIELDS}
+        values["chapter"] = letter.chapter.xml_id if letter.chapter_id else ""
+        values["footnotes"] = [[f.number, f.kind, f.text, f.anchor, f.content] for f in letter.footnotes.all()]
+        values["people"] = sorted(
+            [lp.person_id, lp.role, lp.name_as_written] for lp in letter.letter_people.all()
+        )
+        values["sources"] = [
+            [
+                c.footnote.number if c.footnote_id else None,
+                c.source.repository,
+                c.source.collection,
+                c.source.box,
+                c.source.folder,
+                c.raw,
+            ]
+            for c in letter.source_citations.select_related("footnote", "source").order_by("id")
+        ]
+        values["references"] = [
+            [r.footnote.number if r.footnote_id else None, r.target_volume, r.target_number, r.target_footnote, r.text]
+            for r in letter.references.select_related("footnote").order_by("id")
+        ]
+        values["terms"] = sorted(letter.terms.values_list("xml_id", flat=True))
+        return values
+
+    def load_letter(self, record: LetterRecord) -> None:
+        new = self.new_values(record)
+        checksum = _checksum(new)
+        letter = (
+            Letter.objects.filter(volume=self.volume, number=record.number)
+            .select_related("chapter")
+            .first()
+        )
+        self.report.footnotes += len(record.footnotes)
+        self.report.references += len(record.references)
+        if letter is None:
+            letter = Letter(volume=self.volume, number=record.number)
+            self.apply(letter, new, set(SCALAR_FIELDS) | set(RELATED_FIELDS), created=True)
+            letter.import_snapshot = {**new, "_format": self.source_format}
+            letter.import_checksum = checksum
+            if self.publish:
+                self.publish_letter(letter)
+            letter.save()
+            Revision.objects.create(
+                letter=letter, user=self.user, origin=Revision.Origin.IMPORT, comment=f"created by import of {record.source_path}"[:500]
+            )
+            self.report.created.append(record.number)
+            return
+        if letter.import_checksum == checksum:
+            if self.publish and not letter.is_published:
+                self.publish_letter(letter)
+                letter.save(update_fields=["status", "published_at", "body_text", "modified"])
+            self.report.unchanged.append(record.number)
+            return
+        snapshot = letter.import_snapshot or {}
+        current = self.current_values(letter)
+        downgrade = FORMAT_RANK.get(snapshot.get("_format"), 0) > FORMAT_RANK[self.source_format]
+        to_apply, changes = set(), {}
+        for name, new_value in new.items():
+            old_import = snapshot.get(name)
+            now = current[name]
+            if new_value == now or new_value == old_import:
+                continue
+            if _is_empty(new_value) or (downgrade and not _is_empty(now)):
+                continue  # never blank a field, never let a text export override the master file
+            if now == old_import or name not in snapshot or _is_empty(now):
+                to_apply.add(name)
+                changes[name] = [now, new_value]
+            else:
+                conflict = Conflict(record.number, name, now, new_value, forced=self.force)
+                self.report.conflicts.append(conflict)
+                Revision.objects.create(
+                    letter=letter,
+                    user=self.user,
+                    origin=Revision.Origin.FORCED_IMPORT if self.force else Revision.Origin.CONFLICT,
+                    changes={name: [now, new_value]},
+                    comment=f"import of {record.source_path}"[:500],
+                )
+                if self.force:
+                    to_apply.add(name)
+        if to_apply:
+            self.apply(letter, new, to_apply, created=False)
+            plain = {k: v for k, v in changes.items() if k in to_apply}
+            Revision.objects.create(
+                letter=letter, user=self.user, origin=Revision.Origin.IMPORT, changes=plain,
+                comment=f"import of {record.source_path}"[:500],
+            )
+            self.report.updated[record.number] = sorted(to_apply)
+        else:
+            self.report.unchanged.append(record.number)
+        letter.import_snapshot = {**new, "_format": max(snapshot.get("_format", "text"), self.source_format, key=FORMAT_RANK.get)}
+        letter.import_checksum = checksum
+        if self.publish and not letter.is_published:
+            self.publish_letter(letter)
+        letter.save()
+
+    def publish_letter(self, letter: Letter) -> None:
+        letter.status = Letter.Status.PUBLISHED
+        letter.published_at = letter.published_at or timezone.now()
+        self.report.published += 1
+
+    def apply(self, letter: Letter, new: dict, names: set[str], created: bool) -> None:
+        for name in SCALAR_FIELDS:
+            if name in names:
+                value = new[name]
+                if name in ("date_min", "date_max") and value:
+                    value = timezone.datetime.fromisoformat(value)
+                setattr(letter, name, value if value is not None or name in ("date_min", "date_max", "page_start", "page_end") else "")
+        if "chapter" in names:
+            letter.chapter = self.chapter_for(new["chapter"])
+        letter.save()
+        notes_changed = "footnotes" in names
+        if notes_changed:
+            letter.footnotes.all().delete()  # cascades to their citations and references
+            Footnote.objects.bulk_create(
+                Footnote(letter=letter, number=n, kind=k, text=t, anchor=a, content=c)
+                for n, k, t, a, c in new["footnotes"]
+            )
+        footnotes = {f.number: f for f in letter.footnotes.all()} if (notes_changed or "sources" in names or "references" in names) else {}
+        if "people" in names:
+            letter.letter_people.all().delete()
+            seen = set()
+            rows = []
+            for person_id, role, as_written in new["people"]:
+                if (person_id, role) not in seen:
+                    seen.add((person_id, role))
+                    rows.append(LetterPerson(letter=letter, person_id=person_id, role=role, name_as_written=as_written))
+            LetterPerson.objects.bulk_create(rows)
+        if "sources" in names or notes_changed:
+            letter.source_citations.all().delete()
+            rows = []
+            for number, *parts in new["sources"]:
+                raw = parts[-1]
+                rows.append(
+                    SourceCitation(
+                        letter=letter,
+                        footnote=footnotes.get(number),
+                        source=self.source_for(*parts),
+                        is_source_note=bool(footnotes.get(number) and footnotes[number].kind == Footnote.Kind.SOURCE),
+                        raw=raw,
+                    )
+                )
+            SourceCitation.objects.bulk_create(rows)
+            self.report.sources_cited += len(rows)
+        if "references" in names or notes_changed:
+            letter.references.all().delete()
+            CrossReference.objects.bulk_create(
+                CrossReference(
+                    letter=letter,
+                    footnote=footnotes.get(number),
+                    target_volume=volume,
+                    target_number=target,
+                    target_footnote=target_footnote,
+                    text=text[:500],
+                )
+                for number, volume, target, target_footnote, text in new["references"]
+            )
+        if "terms" in names:
+            letter.terms.set([self.terms[key] for key in new["terms"]])
+
+    def resolve_references(self) -> None:
+        """Point every recorded reference at its target letter, wherever the target now exists."""
+        pending = CrossReference.objects.filter(target__isnull=True, target_number__isnull=False)
+        for reference in pending.filter(target_volume=self.volume.identifier) | pending.filter(letter__volume=self.volume):
+            target = Letter.objects.filter(
+                volume__identifier=reference.target_volume, number=reference.target_number
+            ).first()
+            if target is not None:
+                reference.target = target
+                reference.save(update_fields=["target"])
+        # A reference to a whole volume has no letter to resolve to; only document references count.
+        self.report.unresolved_references = CrossReference.objects.filter(
+            letter__volume=self.volume, target__isnull=True, target_number__isnull=False
+        ).count()
+
+    def run(self, progress: Callable[[int], None] | None = None) -> ChangeReport:
+        self.load_volume()
+        count = 0
+        for record in self.parsed.letters:
+            self.load_letter(record)
+            count += 1
+            if progress:
+                progress(count)
+        self.resolve_references()
+        return self.report
+
+
+def load_volume(
+    parsed: ParsedVolume,
+    *,
+    publish: bool = False,
+    dry_run: bool = False,
+    force: bool = False,
+    user=None,
+    source_format: str = "text",
+    progress: Callable[[int], None] | None = None,
+) -> ChangeReport:
+    """Write one parsed volume in one transaction; with ``dry_run`` report what would change and roll back."""
+    loader = VolumeLoader(parsed, publish=publish, force=force, user=user, source_format=source_format)
+    with transaction.atomic():
+        report = loader.run(progress)
+        report.dry_run = dry_run
+        if dry_run:
+            transaction.set_rollback(True)
+    return report

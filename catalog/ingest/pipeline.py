@@ -1,0 +1,139 @@
+"""From paths on disk to loaded volumes: detect each file's format, parse, load volume by volume."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .loader import ChangeReport, load_volume
+from .records import ParseError
+from .text_parser import parse_text_volume
+
+TEXT_SUFFIXES = {".txt"}
+
+
+def is_tei(path: Path) -> bool:
+    from .tei_parser import is_tei as sniff
+
+    return sniff(path)
+
+
+def _is_tei(path: Path) -> bool:
+    # Text exports are never sniffed as XML: only .xml and suffix-less files are.
+    return path.suffix.lower() not in TEXT_SUFFIXES and is_tei(path)
+
+
+@dataclass
+class VolumeJob:
+    """One volume to import: a TEI file, or the text files given together for one identifier."""
+
+    kind: str  # "tei" or "text"
+    paths: list[Path]
+    identifier: str = ""
+
+    @property
+    def label(self) -> str:
+        return str(self.paths[0]) if len(self.paths) == 1 else f"{self.identifier} ({len(self.paths)} files)"
+
+    def estimated_documents(self) -> int | None:
+        if self.kind == "text":
+            return len(self.paths)
+        count = 0
+        with open(self.paths[0], "rb") as handle:  # a cheap byte scan, so the progress bar has a total
+            tail = b""
+            while chunk := handle.read(1 << 20):
+                count += (tail + chunk).count(b'type="document"')
+                tail = chunk[-20:]
+                count -= tail.count(b'type="document"')
+        return count or None
+
+
+@dataclass
+class ImportResult:
+    reports: list[ChangeReport] = field(default_factory=list)
+    failures: list[tuple[str, str]] = field(default_factory=list)  # (what, why)
+
+
+def expand_paths(paths: list[str | Path]) -> list[Path]:
+    files: list[Path] = []
+    for raw in paths:
+        path = Path(raw)
+        if path.is_dir():
+            files.extend(sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in {".txt", ".xml"}))
+        elif path.is_file():
+            files.append(path)
+        else:
+            raise ParseError(path, None, "no such file or directory")
+    return files
+
+
+def plan_jobs(paths: list[str | Path], identifier: str = "") -> list[VolumeJob]:
+    """Group the files into volumes: each TEI file is one; the text files together are one."""
+    jobs: list[VolumeJob] = []
+    texts: list[Path] = []
+    for path in expand_paths(paths):
+        if _is_tei(path):
+            jobs.append(VolumeJob("tei", [path], identifier))
+        elif path.suffix.lower() in TEXT_SUFFIXES or path.suffix == "":
+            texts.append(path)
+        else:
+            raise ParseError(path, 1, "expected a FRUS TEI volume (XML with a TEI root) or a plain-text document")
+    if texts:
+        if not identifier:
+            raise ParseError(texts[0], None, "plain-text documents need --volume IDENTIFIER (e.g. frus1969-76v33)")
+        jobs.append(VolumeJob("text", texts, identifier))
+    return jobs
+
+
+def run_job(
+    job: VolumeJob,
+    *,
+    title: str = "",
+    publish: bool = False,
+    dry_run: bool = False,
+    force: bool = False,
+    user=None,
+    progress: Callable[[int], None] | None = None,
+) -> ChangeReport:
+    if job.kind == "tei":
+        from .tei_parser import parse_tei
+
+        parsed = parse_tei(job.paths[0])
+        if job.identifier and job.identifier != parsed.volume.identifier:
+            raise ParseError(
+                job.paths[0], None, f"--volume {job.identifier} does not match the file's idno {parsed.volume.identifier}"
+            )
+        if title:
+            parsed.volume.title = title
+    else:
+        parsed = parse_text_volume(job.paths, job.identifier, title)
+    return load_volume(
+        parsed, publish=publish, dry_run=dry_run, force=force, user=user, source_format=job.kind, progress=progress
+    )
+
+
+def import_paths(
+    paths: list[str | Path],
+    *,
+    identifier: str = "",
+    title: str = "",
+    publish: bool = False,
+    dry_run: bool = False,
+    force: bool = False,
+    user=None,
+    on_job_start: Callable[[VolumeJob], Callable[[int], None] | None] | None = None,
+) -> ImportResult:
+    """Import every volume found in ``paths``, each in its own transaction, going on past a bad one."""
+    result = ImportResult()
+    for job in plan_jobs(paths, identifier):
+        progress = on_job_start(job) if on_job_start else None
+        try:
+            report = run_job(
+                job, title=title, publish=publish, dry_run=dry_run, force=force, user=user, progress=progress
+            )
+        except ParseError as error:
+            result.failures.append((job.label, str(error)))
+        else:
+            result.reports.append(report)
+    return result

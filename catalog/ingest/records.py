@@ -1,0 +1,163 @@
+"""Neutral records: what every format parser produces and the one loader consumes.
+
+Parsers are pure functions from a file to these records; they never touch the database. The loader
+never looks at a file. A new input format therefore means a new parser and nothing else.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+
+class ParseError(Exception):
+    """Bad input: names the file, the line, and what was expected there."""
+
+    def __init__(self, path: str, line: int | None, message: str):
+        self.path = str(path)
+        self.line = line
+        self.message = message
+        super().__init__(str(self))
+
+    def __str__(self) -> str:
+        where = f"{self.path}:{self.line}" if self.line else self.path
+        return f"{where}: {self.message}"
+
+
+# Roles a person plays in a letter.
+SENDER = "sender"
+RECIPIENT = "recipient"
+MENTIONED = "mentioned"
+
+# Kinds of footnote.
+SOURCE_NOTE = "source"
+EDITORIAL = "editorial"
+CROSS_REFERENCE = "cross-reference"
+
+
+@dataclass
+class PersonRecord:
+    """A person (or an office acting as a party) as a volume knows them.
+
+    ``key`` identifies the person inside the volume: the persons-list id (``p_CJ_2``) where the
+    volume has one, otherwise a key derived from the name (``name:carter``).
+    """
+
+    key: str
+    display_name: str
+    sort_name: str = ""
+    description: str = ""
+    titles: list[str] = field(default_factory=list)
+    aliases: list[str] = field(default_factory=list)
+    is_organization: bool = False
+    from_persons_list: bool = False
+
+
+@dataclass
+class PersonMention:
+    """One person's part in one letter, with the words the edition uses for them."""
+
+    person_key: str
+    role: str
+    name_as_written: str
+
+
+@dataclass
+class SourceCitation:
+    """An archival source as cited in a footnote, split into its parts."""
+
+    repository: str
+    collection: str = ""
+    box: str = ""
+    folder: str = ""
+    raw: str = ""
+    footnote_number: int | None = None
+
+
+@dataclass
+class CrossReference:
+    """A pointer to another document: ``volume`` + ``number`` (``number`` None for a whole volume)."""
+
+    volume: str
+    number: int | None = None
+    footnote: int | None = None
+    text: str = ""
+    footnote_number: int | None = None  # the footnote of this letter that makes the reference
+
+
+@dataclass
+class FootnoteRecord:
+    number: int  # 0 for an unnumbered source note printed before the heading
+    text: str
+    kind: str = EDITORIAL
+    content: list = field(default_factory=list)  # inline body nodes, for rendering
+    anchor: int | None = None  # offset in the letter's body text; None when on the heading
+
+
+@dataclass
+class LetterRecord:
+    number: int
+    title: str
+    xml_id: str = ""
+    doc_type: str = ""
+    date_min: datetime.datetime | None = None
+    date_max: datetime.datetime | None = None
+    date_precision: str = ""
+    place: str = ""
+    dateline: str = ""
+    classification: str = ""
+    page_start: int | None = None
+    page_end: int | None = None
+    body: list = field(default_factory=list)
+    body_text: str = ""
+    page_breaks: list[tuple[str, int]] = field(default_factory=list)
+    footnotes: list[FootnoteRecord] = field(default_factory=list)
+    people: list[PersonMention] = field(default_factory=list)
+    sources: list[SourceCitation] = field(default_factory=list)
+    references: list[CrossReference] = field(default_factory=list)
+    terms: list[str] = field(default_factory=list)  # glossary term keys used in the letter
+    chapter: str = ""  # xml:id of the chapter or compilation the letter belongs to
+    source_path: str = ""
+    source_line: int | None = None
+
+
+@dataclass
+class TermRecord:
+    key: str
+    term: str
+    expansion: str
+
+
+@dataclass
+class ChapterRecord:
+    key: str
+    title: str
+    order: int
+    kind: str = "chapter"
+
+
+@dataclass
+class VolumeRecord:
+    identifier: str
+    title: str = ""
+    series: str = ""
+    subseries: str = ""
+    volume_number: str = ""
+    editors: list[dict] = field(default_factory=list)  # [{"name": ..., "role": ...}]
+    year_published: int | None = None
+    persons: list[PersonRecord] = field(default_factory=list)
+    terms: list[TermRecord] = field(default_factory=list)
+    chapters: list[ChapterRecord] = field(default_factory=list)
+    repositories: list[str] = field(default_factory=list)
+
+
+@dataclass
+class ParsedVolume:
+    """A volume's front matter plus its letters; ``letters`` may be a lazy stream."""
+
+    volume: VolumeRecord
+    letters: Iterator[LetterRecord] | list[LetterRecord]
+    source_path: str = ""
+    # People found in letters rather than in a persons list; filled as letters are parsed.
+    people: dict[str, PersonRecord] = field(default_factory=dict)

@@ -1,0 +1,30 @@
+from django.conf import settings
+from django.db import models
+
+
+class Revision(models.Model):
+    """One change to a letter: who (an editor, or an import), when, and each field's old and new value.
+
+    Corrections are never lost: every save through the admin and every import that changes a letter
+    writes one, and an import that meets an editor's correction records the conflict here too.
+    """
+
+    class Origin(models.TextChoices):
+        EDITOR = "editor", "Editor"
+        IMPORT = "import", "Import"
+        FORCED_IMPORT = "forced", "Import (forced over an editor's value)"
+        CONFLICT = "conflict", "Import conflict (editor's value kept)"
+        MERGE = "merge", "People merged"
+
+    letter = models.ForeignKey("catalog.Letter", null=True, on_delete=models.CASCADE, related_name="revisions")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    origin = models.CharField(max_length=10, choices=Origin.choices)
+    changes = models.JSONField(default=dict, help_text='{"field": [old, new]}')
+    comment = models.CharField(max_length=500, blank=True)
+    created = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-created", "-id"]
+
+    def __str__(self):
+        return f"{self.get_origin_display()} {self.created:%Y-%m-%d %H:%M}: {', '.join(self.changes)}"

@@ -1,0 +1,144 @@
+from django.db import models
+from django.urls import reverse
+
+from catalog.body import flatten
+from catalog.ingest.names import DOC_TYPE_CHOICES
+
+from .volumes import Chapter, Term, Volume
+
+
+class LetterQuerySet(models.QuerySet):
+    def published(self):
+        return self.filter(status=Letter.Status.PUBLISHED)
+
+    def visible_to(self, user):
+        if user is not None and user.is_active and user.is_staff:
+            return self
+        return self.published()
+
+
+class Letter(models.Model):
+    """One numbered document of a volume: a letter, memorandum, telegram, editorial note …"""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        IN_REVIEW = "review", "In review"
+        PUBLISHED = "published", "Published"
+
+    class DatePrecision(models.TextChoices):
+        UNKNOWN = "", "Undated"
+        YEAR = "year", "Year"
+        MONTH = "month", "Month"
+        DAY = "day", "Day"
+        TIME = "time", "Time"
+
+    volume = models.ForeignKey(Volume, on_delete=models.PROTECT, related_name="letters")
+    number = models.PositiveIntegerField(help_text="Document number in the volume")
+    xml_id = models.CharField(max_length=64, blank=True, help_text="e.g. d193")
+    chapter = models.ForeignKey(Chapter, null=True, blank=True, on_delete=models.SET_NULL, related_name="letters")
+    title = models.CharField(max_length=1000, help_text="The heading, without its footnote marker")
+    doc_type = models.CharField(
+        "document type", max_length=40, blank=True, choices=[(c, c.capitalize()) for c in DOC_TYPE_CHOICES]
+    )
+    date_min = models.DateTimeField(null=True, blank=True)
+    date_max = models.DateTimeField(null=True, blank=True)
+    date_precision = models.CharField(max_length=10, blank=True, choices=DatePrecision.choices)
+    place = models.CharField(max_length=200, blank=True)
+    dateline = models.CharField(max_length=500, blank=True)
+    classification = models.CharField(max_length=200, blank=True, help_text='As printed, e.g. "Secret; Nodis"')
+    page_start = models.PositiveIntegerField(null=True, blank=True)
+    page_end = models.PositiveIntegerField(null=True, blank=True)
+    body = models.JSONField(default=list, blank=True, help_text="Blocks with inline marks; see catalog/body.py")
+    body_text = models.TextField(blank=True, editable=False)
+    terms = models.ManyToManyField(Term, blank=True, related_name="letters")
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.DRAFT, db_index=True)
+    published_at = models.DateTimeField(null=True, blank=True)
+    # The values of the last import, per field: tells an editor's correction from an old import.
+    import_snapshot = models.JSONField(default=dict, blank=True, editable=False)
+    import_checksum = models.CharField(max_length=64, blank=True, editable=False)
+    created = models.DateTimeField(auto_now_add=True)
+    modified = models.DateTimeField(auto_now=True)
+
+    objects = LetterQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["volume__identifier", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["volume", "number"], name="unique_letter_number_per_volume"),
+        ]
+        indexes = [models.Index(fields=["status", "date_min"])]
+        permissions = [("publish_letter", "Can publish letters")]
+
+    def __str__(self):
+        return f"{self.volume.identifier} d{self.number}: {self.title}"
+
+    def get_absolute_url(self):
+        return reverse("catalog:letter", args=[self.volume.identifier, self.number])
+
+    def save(self, *args, **kwargs):
+        self.body_text = flatten(self.body or []).text
+        super().save(*args, **kwargs)
+
+    @property
+    def is_published(self) -> bool:
+        return self.status == self.Status.PUBLISHED
+
+    @property
+    def citation(self) -> str:
+        volume = self.volume
+        parts = ["FRUS" if volume.series.startswith("Foreign Relations") or not volume.series else volume.series]
+        if volume.subseries:
+            parts.append(volume.subseries.replace("-", "–"))
+        if volume.volume_number:
+            parts.append(volume.volume_number.replace("Volume", "vol."))
+        if volume.title and volume.title.startswith("Foreign Relations") is False:
+            parts.append(volume.title)
+        parts.append(f"Document {self.number}")
+        return ", ".join(parts)
+
+
+class Footnote(models.Model):
+    class Kind(models.TextChoices):
+        SOURCE = "source", "Source note"
+        EDITORIAL = "editorial", "Editorial"
+        CROSS_REFERENCE = "cross-reference", "Cross-reference"
+
+    letter = models.ForeignKey(Letter, on_delete=models.CASCADE, related_name="footnotes")
+    number = models.PositiveIntegerField(help_text="0 for an unnumbered source note before the heading")
+    kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.EDITORIAL)
+    text = models.TextField()
+    content = models.JSONField(default=list, blank=True, help_text="Inline marks for display")
+    anchor = models.PositiveIntegerField(
+        null=True, blank=True, help_text="Offset of the marker in the letter's body text; empty on the heading"
+    )
+
+    class Meta:
+        ordering = ["letter", "number"]
+        constraints = [models.UniqueConstraint(fields=["letter", "number"], name="unique_footnote_number")]
+
+    def __str__(self):
+        return f"{self.letter.volume.identifier} d{self.letter.number} fn{self.number}"
+
+
+class CrossReference(models.Model):
+    """A pointer from a letter to a document, kept (unresolved) until the target is imported."""
+
+    letter = models.ForeignKey(Letter, on_delete=models.CASCADE, related_name="references")
+    footnote = models.ForeignKey(Footnote, null=True, blank=True, on_delete=models.CASCADE, related_name="references")
+    target_volume = models.CharField(max_length=64)
+    target_number = models.PositiveIntegerField(null=True, blank=True)
+    target_footnote = models.PositiveIntegerField(null=True, blank=True)
+    text = models.CharField(max_length=500, blank=True)
+    target = models.ForeignKey(Letter, null=True, blank=True, on_delete=models.SET_NULL, related_name="cited_by")
+
+    class Meta:
+        ordering = ["letter", "footnote__number", "target_volume", "target_number"]
+        indexes = [models.Index(fields=["target_volume", "target_number"])]
+
+    def __str__(self):
+        target = f"{self.target_volume} d{self.target_number}" if self.target_number else self.target_volume
+        return f"→ {target}"
+
+    @property
+    def resolved(self) -> bool:
+        return self.target_id is not None

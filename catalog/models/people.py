@@ -1,0 +1,90 @@
+from django.db import models
+from django.urls import reverse
+from django.utils.text import slugify
+
+from catalog.ingest.names import normalise
+
+
+class Person(models.Model):
+    """A person, or an office acting as a party ("Embassy in the Soviet Union")."""
+
+    display_name = models.CharField(max_length=300)
+    sort_name = models.CharField(max_length=300, db_index=True)
+    match_key = models.CharField(
+        max_length=300, db_index=True, editable=False, help_text="Folded display name, for matching on import"
+    )
+    slug = models.SlugField(max_length=320, unique=True)
+    titles = models.JSONField(default=list, blank=True, help_text="Titles and roles as found")
+    description = models.TextField(blank=True)
+    aliases = models.JSONField(default=list, blank=True)
+    external_ids = models.JSONField(default=dict, blank=True, help_text='e.g. {"viaf": "…", "wikidata": "Q…"}')
+    is_organization = models.BooleanField(default=False)
+    # Set by the importer when a name matched an existing person only uncertainly.
+    possible_duplicate_of = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="possible_duplicates"
+    )
+    needs_review = models.BooleanField(default=False)
+    created = models.DateTimeField(auto_now_add=True)
+    modified = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["sort_name"]
+        verbose_name_plural = "people"
+
+    def __str__(self):
+        return self.display_name
+
+    def get_absolute_url(self):
+        return reverse("catalog:person", args=[self.slug])
+
+    def save(self, *args, **kwargs):
+        self.match_key = normalise(self.display_name)
+        if not self.sort_name:
+            self.sort_name = self.display_name
+        if not self.slug:
+            self.slug = self.unique_slug(self.display_name)
+        super().save(*args, **kwargs)
+
+    @classmethod
+    def unique_slug(cls, name: str) -> str:
+        base = slugify(name)[:300] or "person"
+        slug, counter = base, 2
+        while cls.objects.filter(slug=slug).exists():
+            slug = f"{base}-{counter}"
+            counter += 1
+        return slug
+
+
+class PersonIdentifier(models.Model):
+    """A person's id inside one volume (``p_CJ_2`` in frus1969-76v33, or a name key for text)."""
+
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="identifiers")
+    volume = models.ForeignKey("catalog.Volume", on_delete=models.CASCADE, related_name="person_identifiers")
+    local_id = models.CharField(max_length=100)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["volume", "local_id"], name="unique_person_id_per_volume")]
+
+    def __str__(self):
+        return f"{self.volume.identifier}#{self.local_id}"
+
+
+class LetterPerson(models.Model):
+    class Role(models.TextChoices):
+        SENDER = "sender", "Sender"
+        RECIPIENT = "recipient", "Recipient"
+        MENTIONED = "mentioned", "Mentioned"
+
+    letter = models.ForeignKey("catalog.Letter", on_delete=models.CASCADE, related_name="letter_people")
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="letter_links")
+    role = models.CharField(max_length=10, choices=Role.choices)
+    name_as_written = models.CharField(max_length=300, blank=True, help_text='e.g. "President Carter"')
+
+    class Meta:
+        ordering = ["letter", "role", "person__sort_name"]
+        constraints = [
+            models.UniqueConstraint(fields=["letter", "person", "role"], name="unique_person_role_per_letter")
+        ]
+
+    def __str__(self):
+        return f"{self.person} ({self.role})"

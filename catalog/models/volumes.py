@@ -1,0 +1,62 @@
+from django.db import models
+from django.urls import reverse
+
+
+class Volume(models.Model):
+    """A published volume of documents, e.g. ``frus1969-76v33``."""
+
+    identifier = models.SlugField(max_length=64, unique=True, help_text="e.g. frus1969-76v33")
+    title = models.CharField(max_length=500, blank=True)
+    series = models.CharField(max_length=200, blank=True)
+    subseries = models.CharField(max_length=100, blank=True)
+    volume_number = models.CharField(max_length=50, blank=True)
+    editors = models.JSONField(default=list, blank=True, help_text='[{"name": …, "role": …}]')
+    year_published = models.PositiveSmallIntegerField(null=True, blank=True)
+    created = models.DateTimeField(auto_now_add=True)
+    modified = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["identifier"]
+
+    def __str__(self):
+        return self.title or self.identifier
+
+    def get_absolute_url(self):
+        return reverse("catalog:volume", args=[self.identifier])
+
+    @property
+    def editor_names(self) -> str:
+        return "; ".join(e.get("name", "") for e in self.editors or [])
+
+
+class Chapter(models.Model):
+    """A chapter or compilation of a volume, as its table of contents lists it."""
+
+    volume = models.ForeignKey(Volume, on_delete=models.CASCADE, related_name="chapters")
+    xml_id = models.CharField(max_length=64)
+    title = models.CharField(max_length=500)
+    kind = models.CharField(max_length=20, default="chapter")
+    order = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["volume", "order"]
+        constraints = [models.UniqueConstraint(fields=["volume", "xml_id"], name="unique_chapter_per_volume")]
+
+    def __str__(self):
+        return self.title
+
+
+class Term(models.Model):
+    """An abbreviation or code name from a volume's terms list (``SALT``: strategic arms …)."""
+
+    volume = models.ForeignKey(Volume, on_delete=models.CASCADE, related_name="terms")
+    xml_id = models.CharField(max_length=64)
+    term = models.CharField(max_length=200)
+    expansion = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["volume", "term"]
+        constraints = [models.UniqueConstraint(fields=["volume", "xml_id"], name="unique_term_per_volume")]
+
+    def __str__(self):
+        return self.term

@@ -1,0 +1,47 @@
+"""Shared fixtures: the seed documents and corpus excerpts, imported through the real pipeline."""
+
+import os
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("DEBUG", "1")  # tests run with the development secret key
+
+
+
+
+FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
+
+SEED_CARTER = FIXTURES / "frus1969-76v33" / "000_dd5f1a60df42d359.txt"  # d193, Carter to Brezhnev
+SEED_REAGAN = FIXTURES / "frus1981-88v04" / "004_6dcdaea1339803ab.txt"  # d328, Reagan to Chernenko
+TEI_V33 = FIXTURES / "frus1969-76v33-excerpt.xml"
+TEI_QUEBEC = FIXTURES / "frus1944Quebec-excerpt.xml"
+
+
+@pytest.fixture
+def seed_carter():
+    return SEED_CARTER
+
+
+@pytest.fixture
+def seed_reagan():
+    return SEED_REAGAN
+
+
+@pytest.fixture
+def import_seeds(db):
+    """Both seed letters imported and published: d193 in frus1969-76v33, d328 in frus1981-88v04."""
+    from catalog.ingest.pipeline import import_paths
+
+    first = import_paths([SEED_CARTER], identifier="frus1969-76v33", publish=True)
+    second = import_paths([SEED_REAGAN], identifier="frus1981-88v04", publish=True)
+    assert not first.failures and not second.failures
+    return first.reports + second.reports
+
+
+@pytest.fixture
+def staff_client(client, django_user_model):
+    user = django_user_model.objects.create_user("editor", password="pw-for-tests", is_staff=True, is_superuser=True)
+    client.force_login(user)
+    client.user = user
+    return client
