@@ -73,7 +73,7 @@ WSGI_APPLICATION = "archive.wsgi.application"
 
 DATABASES = {
     "default": dj_database_url.parse(
-        os.environ.get("DATABASE_URL", f"sqlite:///{BASE_DIR / 'letterbook.sqlite3'}"),
+        os.environ.get("DATABASE_URL") or f"sqlite:///{BASE_DIR / 'letterbook.sqlite3'}",
         conn_max_age=60,
     )
 }

@@ -40,9 +40,7 @@ BLOCK_TAGS = frozenset(
         "section",
     }
 )
-INLINE_TAGS = frozenset(
-    {"i", "b", "sc", "u", "sup", "sub", "person", "term", "ref", "lb", "fn", "pb", "span"}
-)
+INLINE_TAGS = frozenset({"i", "b", "sc", "u", "sup", "sub", "person", "term", "ref", "lb", "fn", "pb", "span"})
 PARAGRAPH_SEPARATOR = "\n\n"
 _WHITESPACE = re.compile(r"\s+")
 

@@ -1,14 +1,8 @@
 """Shared fixtures: the seed documents and corpus excerpts, imported through the real pipeline."""
 
-import os
 from pathlib import Path
 
 import pytest
-
-os.environ.setdefault("DEBUG", "1")  # tests run with the development secret key
-
-
-
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 

@@ -207,7 +207,9 @@ def find_cross_references(text: str, current_volume: str) -> list[CrossReference
     """Documents a footnote points to: "See Document 310.", "See footnote 5, Document 315.",
     "printed in Foreign Relations, 1977–1980, Vol. VI, …, Document 12", or a whole volume."""
     references: list[CrossReference] = []
-    volume_mentions = [(m, volume_identifier(m["start"], m["end"], m["vol"], m["part"])) for m in _VOLUME_CITATION.finditer(text)]
+    volume_mentions = [
+        (m, volume_identifier(m["start"], m["end"], m["vol"], m["part"])) for m in _VOLUME_CITATION.finditer(text)
+    ]
     for match in _DOCUMENTS.finditer(text):
         volume = current_volume
         # A document number in the same sentence after a volume citation belongs to that volume.
@@ -217,9 +219,7 @@ def find_cross_references(text: str, current_volume: str) -> list[CrossReference
                 volume = identifier
         footnote = int(match["fn"]) if match["fn"] else None
         for number in re.findall(r"\d+", match["numbers"]):
-            references.append(
-                CrossReference(volume=volume, number=int(number), footnote=footnote, text=match.group(0))
-            )
+            references.append(CrossReference(volume=volume, number=int(number), footnote=footnote, text=match.group(0)))
     cited_volumes = {r.volume for r in references}
     for mention, identifier in volume_mentions:
         if identifier not in cited_volumes and identifier != current_volume:

@@ -207,12 +207,13 @@ class PersonResolver:
         if not person.description and record.description:
             person.description = record.description
             changed = True
-        if len(record.display_name.split()) > len(person.display_name.split()) and not record.is_organization:
-            if normalise(surname(record.display_name)) == normalise(surname(person.display_name)):
-                person.aliases = sorted({*person.aliases, person.display_name})
-                person.display_name = record.display_name
-                person.sort_name = record.sort_name or person.sort_name
-                changed = True
+        fuller_name = len(record.display_name.split()) > len(person.display_name.split())
+        same_surname = normalise(surname(record.display_name)) == normalise(surname(person.display_name))
+        if fuller_name and same_surname and not record.is_organization:
+            person.aliases = sorted({*person.aliases, person.display_name})
+            person.display_name = record.display_name
+            person.sort_name = record.sort_name or person.sort_name
+            changed = True
         new_titles = [t for t in record.titles if t not in person.titles]
         if new_titles:
             person.titles = [*person.titles, *new_titles]
@@ -305,15 +306,11 @@ class VolumeLoader:
         values = {name: _jsonable(getattr(record, name)) for name in SCALAR_FIELDS}
         values["chapter"] = record.chapter
         values["footnotes"] = [[f.number, f.kind, f.text, f.anchor, f.content] for f in record.footnotes]
-        values["people"] = sorted(
-            [self.person_for(m.person_key).pk, m.role, m.name_as_written] for m in record.people
-        )
+        values["people"] = sorted([self.person_for(m.person_key).pk, m.role, m.name_as_written] for m in record.people)
         values["sources"] = [
             [c.footnote_number, c.repository, c.collection, c.box, c.folder, c.raw] for c in record.sources
         ]
-        values["references"] = [
-            [r.footnote_number, r.volume, r.number, r.footnote, r.text] for r in record.references
-        ]
+        values["references"] = [[r.footnote_number, r.volume, r.number, r.footnote, r.text] for r in record.references]
         values["terms"] = sorted({t for t in record.terms if t in self.terms})
         return values
 
@@ -322,9 +319,7 @@ class VolumeLoader:
         values = {name: _jsonable(getattr(letter, name)) for name in SCALAR_FIELDS}
         values["chapter"] = letter.chapter.xml_id if letter.chapter_id else ""
         values["footnotes"] = [[f.number, f.kind, f.text, f.anchor, f.content] for f in letter.footnotes.all()]
-        values["people"] = sorted(
-            [lp.person_id, lp.role, lp.name_as_written] for lp in letter.letter_people.all()
-        )
+        values["people"] = sorted([lp.person_id, lp.role, lp.name_as_written] for lp in letter.letter_people.all())
         values["sources"] = [
             [
                 c.footnote.number if c.footnote_id else None,
@@ -346,11 +341,7 @@ class VolumeLoader:
     def load_letter(self, record: LetterRecord) -> None:
         new = self.new_values(record)
         checksum = _checksum(new)
-        letter = (
-            Letter.objects.filter(volume=self.volume, number=record.number)
-            .select_related("chapter")
-            .first()
-        )
+        letter = Letter.objects.filter(volume=self.volume, number=record.number).select_related("chapter").first()
         self.report.footnotes += len(record.footnotes)
         self.report.references += len(record.references)
         if letter is None:
@@ -362,7 +353,10 @@ class VolumeLoader:
                 self.publish_letter(letter)
             letter.save()
             Revision.objects.create(
-                letter=letter, user=self.user, origin=Revision.Origin.IMPORT, comment=f"created by import of {record.source_path}"[:500]
+                letter=letter,
+                user=self.user,
+                origin=Revision.Origin.IMPORT,
+                comment=f"created by import of {record.source_path}"[:500],
             )
             self.report.created.append(record.number)
             return
@@ -379,7 +373,7 @@ class VolumeLoader:
         for name, new_value in new.items():
             old_import = snapshot.get(name)
             now = current[name]
-            if new_value == now or new_value == old_import:
+            if new_value in (now, old_import):
                 continue
             if _is_empty(new_value) or (downgrade and not _is_empty(now)):
                 continue  # never blank a field, never let a text export override the master file
@@ -402,13 +396,19 @@ class VolumeLoader:
             self.apply(letter, new, to_apply, created=False)
             plain = {k: v for k, v in changes.items() if k in to_apply}
             Revision.objects.create(
-                letter=letter, user=self.user, origin=Revision.Origin.IMPORT, changes=plain,
+                letter=letter,
+                user=self.user,
+                origin=Revision.Origin.IMPORT,
+                changes=plain,
                 comment=f"import of {record.source_path}"[:500],
             )
             self.report.updated[record.number] = sorted(to_apply)
         else:
             self.report.unchanged.append(record.number)
-        letter.import_snapshot = {**new, "_format": max(snapshot.get("_format", "text"), self.source_format, key=FORMAT_RANK.get)}
+        letter.import_snapshot = {
+            **new,
+            "_format": max(snapshot.get("_format", "text"), self.source_format, key=FORMAT_RANK.get),
+        }
         letter.import_checksum = checksum
         if self.publish and not letter.is_published:
             self.publish_letter(letter)
@@ -425,7 +425,11 @@ class VolumeLoader:
                 value = new[name]
                 if name in ("date_min", "date_max") and value:
                     value = timezone.datetime.fromisoformat(value)
-                setattr(letter, name, value if value is not None or name in ("date_min", "date_max", "page_start", "page_end") else "")
+                setattr(
+                    letter,
+                    name,
+                    value if value is not None or name in ("date_min", "date_max", "page_start", "page_end") else "",
+                )
         if "chapter" in names:
             letter.chapter = self.chapter_for(new["chapter"])
         letter.save()
@@ -436,7 +440,11 @@ class VolumeLoader:
                 Footnote(letter=letter, number=n, kind=k, text=t, anchor=a, content=c)
                 for n, k, t, a, c in new["footnotes"]
             )
-        footnotes = {f.number: f for f in letter.footnotes.all()} if (notes_changed or "sources" in names or "references" in names) else {}
+        footnotes = (
+            {f.number: f for f in letter.footnotes.all()}
+            if (notes_changed or "sources" in names or "references" in names)
+            else {}
+        )
         if "people" in names:
             letter.letter_people.all().delete()
             seen = set()
@@ -481,24 +489,28 @@ class VolumeLoader:
     def resolve_references(self) -> None:
         """Point every recorded reference at its target letter, wherever the target now exists."""
         pending = CrossReference.objects.filter(target__isnull=True, target_number__isnull=False)
-        for reference in pending.filter(target_volume=self.volume.identifier) | pending.filter(letter__volume=self.volume):
+        for reference in pending.filter(target_volume=self.volume.identifier) | pending.filter(
+            letter__volume=self.volume
+        ):
             target = Letter.objects.filter(
                 volume__identifier=reference.target_volume, number=reference.target_number
             ).first()
             if target is not None:
                 reference.target = target
                 reference.save(update_fields=["target"])
-        # A reference to a whole volume has no letter to resolve to; only document references count.
+        # Of the references this import's letters make, those whose target is not in the catalog yet.
+        # A reference to a whole volume has no letter to resolve to, so only document references count.
         self.report.unresolved_references = CrossReference.objects.filter(
-            letter__volume=self.volume, target__isnull=True, target_number__isnull=False
+            letter__volume=self.volume,
+            letter__number__in=self.report.created + list(self.report.updated) + self.report.unchanged,
+            target__isnull=True,
+            target_number__isnull=False,
         ).count()
 
     def run(self, progress: Callable[[int], None] | None = None) -> ChangeReport:
         self.load_volume()
-        count = 0
-        for record in self.parsed.letters:
+        for count, record in enumerate(self.parsed.letters, start=1):
             self.load_letter(record)
-            count += 1
             if progress:
                 progress(count)
         self.resolve_references()

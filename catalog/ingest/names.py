@@ -36,15 +36,14 @@ DOC_TYPE_CHOICES = sorted({label for _, label in DOC_TYPES} | {"correspondence",
 
 # Words that make up titles and offices; a name is what follows them.
 TITLE_WORDS = frozenset(
-    """President Vice Secretary General Minister Foreign Prime Ambassador Chairman Premier
-    Chancellor Director Deputy Assistant Under Senator Admiral Governor Mr. Mrs. Ms. Miss Dr.
-    Soviet State Defense Treasury Central Intelligence Council Security National Affairs Counselor
-    Leader Marshal King Queen Emperor Shah Pope Prince Representative Chief Staff Commander Colonel
-    Major Captain Lieutenant Lt. Gen. Sir Lord Judge Justice Attorney Congressman Party Communist
-    Republic Federal Head Special Envoy Delegation Delegate Adviser Advisor Commissioner Acting
-    Executive Permanent Agency Department Embassy Mission Office Bureau White House United States
-    Nations Chairwoman Speaker Majority Minority Whip Mayor Consul Chargé Counsellor Attaché
-    Field Air Force Navy Army Joint Chiefs""".split()
+    """President Vice Secretary General Minister Foreign Prime Ambassador Chairman Premier Chancellor
+    Director Deputy Assistant Under Senator Admiral Governor Mr. Mrs. Ms. Miss Dr. Soviet State Defense
+    Treasury Central Intelligence Council Security National Affairs Counselor Leader Marshal King Queen
+    Emperor Shah Pope Prince Representative Chief Staff Commander Colonel Major Captain Lieutenant Lt.
+    Gen. Sir Lord Judge Justice Attorney Congressman Party Communist Republic Federal Head Special Envoy
+    Delegation Delegate Adviser Advisor Commissioner Acting Executive Permanent Agency Department
+    Embassy Mission Office Bureau White House United States Nations Chairwoman Speaker Majority Minority
+    Whip Mayor Consul Chargé Counsellor Attaché Field Air Force Navy Army Joint Chiefs""".split()  # noqa: SIM905
 )
 
 # Titles that introduce a person named in running text ("Foreign Minister Gromyko").

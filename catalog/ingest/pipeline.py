@@ -102,7 +102,9 @@ def run_job(
         parsed = parse_tei(job.paths[0])
         if job.identifier and job.identifier != parsed.volume.identifier:
             raise ParseError(
-                job.paths[0], None, f"--volume {job.identifier} does not match the file's idno {parsed.volume.identifier}"
+                job.paths[0],
+                None,
+                f"--volume {job.identifier} does not match the file's idno {parsed.volume.identifier}",
             )
         if title:
             parsed.volume.title = title

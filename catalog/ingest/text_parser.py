@@ -213,8 +213,10 @@ def parse_text_document(path: Path | str, volume_identifier: str) -> tuple[Lette
     if heading_has_marker:
         if not footnote_texts:
             raise ParseError(
-                path, heading_line, "the heading carries footnote marker 1 but no footnotes follow: "
-                'expected footnote lines "  1. text" at the end (is the document cut short?)'
+                path,
+                heading_line,
+                "the heading carries footnote marker 1 but no footnotes follow: "
+                'expected footnote lines "  1. text" at the end (is the document cut short?)',
             )
         title = title[:-1]
 
@@ -263,7 +265,7 @@ def parse_text_document(path: Path | str, volume_identifier: str) -> tuple[Lette
     footnotes: list[FootnoteRecord] = []
     sources, references = [], []
     classification = ""
-    for footnote_number, (line, text) in enumerate(footnote_texts, start=1):
+    for footnote_number, (_line, text) in enumerate(footnote_texts, start=1):
         kind = EDITORIAL
         if footnote_number == 1 and text.startswith("Source:"):
             kind = SOURCE_NOTE
@@ -327,7 +329,9 @@ def _people(title: str, body: list, body_text: str, footnote_texts: list[str]):
         person = people.get(key)
         if person is None:
             person = people[key] = PersonRecord(
-                key=key, display_name=name, sort_name=name if organization else sort_name(name),
+                key=key,
+                display_name=name,
+                sort_name=name if organization else sort_name(name),
                 is_organization=organization,
             )
         elif len(name.split()) > len(person.display_name.split()):
@@ -341,7 +345,7 @@ def _people(title: str, body: list, body_text: str, footnote_texts: list[str]):
 
     parties = split_parties(title)
     if parties:
-        for phrase, role in zip(parties, (SENDER, RECIPIENT)):
+        for phrase, role in zip(parties, (SENDER, RECIPIENT), strict=True):
             party = parse_party(phrase)
             remember(party.name, role, phrase, party.title, party.is_organization)
     signature = next((b for b in reversed(body) if isinstance(b, dict) and b.get("tag") == "signed"), None)

@@ -72,12 +72,12 @@ class Letter(models.Model):
     def __str__(self):
         return f"{self.volume.identifier} d{self.number}: {self.title}"
 
-    def get_absolute_url(self):
-        return reverse("catalog:letter", args=[self.volume.identifier, self.number])
-
     def save(self, *args, **kwargs):
         self.body_text = flatten(self.body or []).text
         super().save(*args, **kwargs)
+
+    def get_absolute_url(self):
+        return reverse("catalog:letter", args=[self.volume.identifier, self.number])
 
     @property
     def is_published(self) -> bool:
@@ -85,16 +85,8 @@ class Letter(models.Model):
 
     @property
     def citation(self) -> str:
-        volume = self.volume
-        parts = ["FRUS" if volume.series.startswith("Foreign Relations") or not volume.series else volume.series]
-        if volume.subseries:
-            parts.append(volume.subseries.replace("-", "–"))
-        if volume.volume_number:
-            parts.append(volume.volume_number.replace("Volume", "vol."))
-        if volume.title and volume.title.startswith("Foreign Relations") is False:
-            parts.append(volume.title)
-        parts.append(f"Document {self.number}")
-        return ", ".join(parts)
+        """How scholars cite it: "FRUS, 1969–1976, vol. XXXIII, SALT II, 1972–1980, Document 193"."""
+        return f"{self.volume.short_citation}, Document {self.number}"
 
 
 class Footnote(models.Model):

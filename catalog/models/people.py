@@ -34,9 +34,6 @@ class Person(models.Model):
     def __str__(self):
         return self.display_name
 
-    def get_absolute_url(self):
-        return reverse("catalog:person", args=[self.slug])
-
     def save(self, *args, **kwargs):
         self.match_key = normalise(self.display_name)
         if not self.sort_name:
@@ -44,6 +41,9 @@ class Person(models.Model):
         if not self.slug:
             self.slug = self.unique_slug(self.display_name)
         super().save(*args, **kwargs)
+
+    def get_absolute_url(self):
+        return reverse("catalog:person", args=[self.slug])
 
     @classmethod
     def unique_slug(cls, name: str) -> str:

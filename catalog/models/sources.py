@@ -13,9 +13,7 @@ class ArchivalSource(models.Model):
     class Meta:
         ordering = ["repository", "collection", "box", "folder"]
         constraints = [
-            models.UniqueConstraint(
-                fields=["repository", "collection", "box", "folder"], name="unique_archival_source"
-            )
+            models.UniqueConstraint(fields=["repository", "collection", "box", "folder"], name="unique_archival_source")
         ]
 
     def __str__(self):

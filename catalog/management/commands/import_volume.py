@@ -30,7 +30,8 @@ class Progress:
             width = 30
             filled = min(width, int(width * done / self.total))
             eta = (self.total - done) / rate if rate else 0
-            line = f"\r{self.label} [{'#' * filled}{'.' * (width - filled)}] {done}/{self.total} {rate:.1f} docs/s ETA {eta:.0f}s"
+            bar = "#" * filled + "." * (width - filled)
+            line = f"\r{self.label} [{bar}] {done}/{self.total} {rate:.1f} docs/s ETA {eta:.0f}s"
         else:
             line = f"\r{self.label} {done} documents {rate:.1f} docs/s"
         self.stream.write(line)

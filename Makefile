@@ -1,0 +1,49 @@
+# Letterbook: `make run` sets everything up and serves; `make test` runs the whole suite.
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+DEV_ENV := DEBUG=1
+
+.PHONY: install run samples test lint format bench chromium clean
+
+$(VENV)/.installed: requirements.txt requirements-dev.txt
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -r requirements-dev.txt
+	touch $@
+
+install: $(VENV)/.installed
+
+samples: install
+	$(DEV_ENV) $(PY) manage.py migrate --noinput -v0
+	$(DEV_ENV) $(PY) manage.py import_volume fixtures/frus1969-76v33 --volume frus1969-76v33 --publish
+	$(DEV_ENV) $(PY) manage.py import_volume fixtures/frus1981-88v04 --volume frus1981-88v04 \
+		--title "Foreign Relations of the United States, 1981–1988, Volume IV, Soviet Union, January 1983–March 1985" --publish
+	$(DEV_ENV) $(PY) manage.py import_volume fixtures/frus1969-76v33-excerpt.xml fixtures/frus1944Quebec-excerpt.xml --publish
+
+run: samples
+	$(DEV_ENV) $(PY) manage.py ensure_dev_admin
+	$(DEV_ENV) $(PY) manage.py runserver 127.0.0.1:8000
+
+# Browser tests drive Debian's Chromium; install it when we can (root, as on CI), else they skip.
+chromium:
+	@command -v chromium >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && \
+		(apt-get update -q >/dev/null && apt-get install -y -q chromium >/dev/null) || \
+		echo "chromium not installed: browser tests will be skipped"; }
+
+test: install chromium
+	$(PY) -m pytest
+
+lint: install
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/ruff check .
+
+format: install
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+bench: install
+	$(DEV_ENV) $(PY) bench/bench_import.py
+
+clean:
+	rm -rf $(VENV) letterbook.sqlite3 staticfiles
