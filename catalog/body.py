@@ -68,16 +68,22 @@ class _Paragraph:
         self.milestones: list[tuple[str, object, int]] = []
 
     def add_text(self, text: str) -> None:
-        for index, piece in enumerate(_WHITESPACE.split(text)):
-            if index > 0:
-                self.pending_space = True
-            if piece:
-                if self.pending_space and self.length:
-                    self.parts.append(" ")
-                    self.length += 1
-                self.pending_space = False
-                self.parts.append(piece)
-                self.length += len(piece)
+        folded = _WHITESPACE.sub(" ", text)
+        if folded.startswith(" "):
+            self.pending_space = True
+            folded = folded[1:]
+        trailing = folded.endswith(" ")
+        if trailing:
+            folded = folded[:-1]
+        if folded:
+            if self.pending_space and self.length and not self.parts[-1].endswith((" ", "\n")):
+                self.parts.append(" ")
+                self.length += 1
+            self.parts.append(folded)
+            self.length += len(folded)
+            self.pending_space = False
+        if trailing:
+            self.pending_space = True
 
     def add_line_break(self) -> None:
         if self.length:

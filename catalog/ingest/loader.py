@@ -40,7 +40,7 @@ from catalog.models import (
     Volume,
 )
 
-from .names import normalise, surname
+from .names import normalise, person_key, surname
 from .records import LetterRecord, ParsedVolume, PersonRecord
 
 SCALAR_FIELDS = [
@@ -146,15 +146,22 @@ class PersonResolver:
     1. the volume already maps this id (``p_CJ_2``, or a name key such as ``name:carter``) to a person;
     2. a person with the same folded full name whose description agrees (equal, or one side empty)
        is the same person: the record enriches it;
-    3. a person with the same folded name but another description, or a single-surname name that
+    3. in the same volume, a person an earlier (text) import knew only by surname is the one entry of
+       the volume's persons list with that surname (two entries with it — Harold and George S. Brown —
+       and neither is chosen);
+    4. a person with the same folded name but another description, or a single-surname name that
        matches another person's surname, is uncertain: a new person is created and flagged
        (``needs_review``, ``possible_duplicate_of``) for an editor to merge or keep apart;
-    4. otherwise a new person.
+    5. otherwise a new person.
     """
 
-    def __init__(self, volume: Volume, report: ChangeReport):
+    def __init__(self, volume: Volume, report: ChangeReport, persons_list: list[PersonRecord] = ()):
         self.volume = volume
         self.report = report
+        self.surname_counts: dict[str, int] = {}
+        for person in persons_list:
+            key = person_key(person.display_name)
+            self.surname_counts[key] = self.surname_counts.get(key, 0) + 1
         self.cache: dict[str, Person] = {
             ident.local_id: ident.person
             for ident in PersonIdentifier.objects.filter(volume=volume).select_related("person")
@@ -179,6 +186,12 @@ class PersonResolver:
                 self.report.people_matched += 1
                 self._enrich(candidate, record)
                 return candidate
+        surname_key = person_key(record.display_name)
+        if record.from_persons_list and self.surname_counts.get(surname_key) == 1 and surname_key in self.cache:
+            person = self.cache[surname_key]
+            self.report.people_matched += 1
+            self._enrich(person, record)
+            return person
         uncertain = same_name[0] if same_name else None
         if uncertain is None and not record.is_organization:
             last = normalise(surname(record.display_name))
@@ -245,7 +258,7 @@ class VolumeLoader:
         if changed:
             volume.save()
         self.volume = volume
-        self.people = PersonResolver(volume, self.report)
+        self.people = PersonResolver(volume, self.report, record.persons)
         existing_terms = {t.xml_id: t for t in Term.objects.filter(volume=volume)}
         new_terms = []
         for term in record.terms:
@@ -369,7 +382,7 @@ class VolumeLoader:
         snapshot = letter.import_snapshot or {}
         current = self.current_values(letter)
         downgrade = FORMAT_RANK.get(snapshot.get("_format"), 0) > FORMAT_RANK[self.source_format]
-        to_apply, changes = set(), {}
+        to_apply, changes, kept = set(), {}, set()
         for name, new_value in new.items():
             old_import = snapshot.get(name)
             now = current[name]
@@ -381,17 +394,21 @@ class VolumeLoader:
                 to_apply.add(name)
                 changes[name] = [now, new_value]
             else:
-                conflict = Conflict(record.number, name, now, new_value, forced=self.force)
-                self.report.conflicts.append(conflict)
-                Revision.objects.create(
-                    letter=letter,
-                    user=self.user,
-                    origin=Revision.Origin.FORCED_IMPORT if self.force else Revision.Origin.CONFLICT,
-                    changes={name: [now, new_value]},
-                    comment=f"import of {record.source_path}"[:500],
-                )
+                self.report.conflicts.append(Conflict(record.number, name, now, new_value, forced=self.force))
+                origin = Revision.Origin.FORCED_IMPORT if self.force else Revision.Origin.CONFLICT
+                latest = letter.revisions.filter(origin=origin).first()
+                if self.force or latest is None or latest.changes != {name: [now, new_value]}:
+                    Revision.objects.create(
+                        letter=letter,
+                        user=self.user,
+                        origin=origin,
+                        changes={name: [now, new_value]},
+                        comment=f"import of {record.source_path}"[:500],
+                    )
                 if self.force:
                     to_apply.add(name)
+                else:
+                    kept.add(name)
         if to_apply:
             self.apply(letter, new, to_apply, created=False)
             plain = {k: v for k, v in changes.items() if k in to_apply}
@@ -405,11 +422,12 @@ class VolumeLoader:
             self.report.updated[record.number] = sorted(to_apply)
         else:
             self.report.unchanged.append(record.number)
-        letter.import_snapshot = {
-            **new,
-            "_format": max(snapshot.get("_format", "text"), self.source_format, key=FORMAT_RANK.get),
-        }
-        letter.import_checksum = checksum
+        # A conflict stays open until resolved: its field keeps the old snapshot value (so the next
+        # import reports it again, and --force can still take the new value) and the checksum is
+        # cleared so that the next run looks again.
+        newest_format = max(snapshot.get("_format", "text"), self.source_format, key=FORMAT_RANK.get)
+        letter.import_snapshot = {**new, **{name: snapshot.get(name) for name in kept}, "_format": newest_format}
+        letter.import_checksum = "" if kept else checksum
         if self.publish and not letter.is_published:
             self.publish_letter(letter)
         letter.save()

@@ -8,20 +8,10 @@ from pathlib import Path
 
 from .loader import ChangeReport, load_volume
 from .records import ParseError
+from .tei_parser import is_tei, parse_tei
 from .text_parser import parse_text_volume
 
 TEXT_SUFFIXES = {".txt"}
-
-
-def is_tei(path: Path) -> bool:
-    from .tei_parser import is_tei as sniff
-
-    return sniff(path)
-
-
-def _is_tei(path: Path) -> bool:
-    # Text exports are never sniffed as XML: only .xml and suffix-less files are.
-    return path.suffix.lower() not in TEXT_SUFFIXES and is_tei(path)
 
 
 @dataclass
@@ -68,22 +58,30 @@ def expand_paths(paths: list[str | Path]) -> list[Path]:
     return files
 
 
-def plan_jobs(paths: list[str | Path], identifier: str = "") -> list[VolumeJob]:
-    """Group the files into volumes: each TEI file is one; the text files together are one."""
+def plan_jobs(paths: list[str | Path], identifier: str = "") -> tuple[list[VolumeJob], list[ParseError]]:
+    """Group the files into volumes: each TEI file is one; the text files together are one.
+
+    A file that is neither is reported, not fatal: the other volumes still import.
+    """
     jobs: list[VolumeJob] = []
     texts: list[Path] = []
+    unrecognised: list[ParseError] = []
     for path in expand_paths(paths):
-        if _is_tei(path):
+        if is_tei(path):
             jobs.append(VolumeJob("tei", [path], identifier))
-        elif path.suffix.lower() in TEXT_SUFFIXES or path.suffix == "":
+        elif path.suffix.lower() in TEXT_SUFFIXES:
             texts.append(path)
         else:
-            raise ParseError(path, 1, "expected a FRUS TEI volume (XML with a TEI root) or a plain-text document")
+            unrecognised.append(
+                ParseError(path, 1, "expected a FRUS TEI volume (XML whose root is TEI) or a .txt document")
+            )
     if texts:
+        for job in jobs:
+            job.identifier = ""  # in a mixed run, --volume names the text volume; TEI files name their own
         if not identifier:
             raise ParseError(texts[0], None, "plain-text documents need --volume IDENTIFIER (e.g. frus1969-76v33)")
         jobs.append(VolumeJob("text", texts, identifier))
-    return jobs
+    return jobs, unrecognised
 
 
 def run_job(
@@ -97,8 +95,6 @@ def run_job(
     progress: Callable[[int], None] | None = None,
 ) -> ChangeReport:
     if job.kind == "tei":
-        from .tei_parser import parse_tei
-
         parsed = parse_tei(job.paths[0])
         if job.identifier and job.identifier != parsed.volume.identifier:
             raise ParseError(
@@ -128,7 +124,9 @@ def import_paths(
 ) -> ImportResult:
     """Import every volume found in ``paths``, each in its own transaction, going on past a bad one."""
     result = ImportResult()
-    for job in plan_jobs(paths, identifier):
+    jobs, unrecognised = plan_jobs(paths, identifier)
+    result.failures.extend((error.path, str(error)) for error in unrecognised)
+    for job in jobs:
         progress = on_job_start(job) if on_job_start else None
         try:
             report = run_job(

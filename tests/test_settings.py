@@ -1,0 +1,54 @@
+"""Settings come from the environment, and production (DEBUG off) is secure by default."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+PROBE = (
+    "import django, json; django.setup(); from django.conf import settings as s; "
+    "print(json.dumps({k: getattr(s, k) for k in ['DEBUG', 'SECURE_SSL_REDIRECT', 'SESSION_COOKIE_SECURE', "
+    "'CSRF_COOKIE_SECURE', 'SECURE_HSTS_SECONDS', 'ALLOWED_HOSTS', 'X_FRAME_OPTIONS']} | "
+    "{'ENGINE': s.DATABASES['default']['ENGINE'], 'NAME': str(s.DATABASES['default']['NAME'])}))"
+)
+
+
+def settings_with(**env):
+    clean = {k: v for k, v in os.environ.items() if k not in {"DEBUG", "SECRET_KEY", "DATABASE_URL", "ALLOWED_HOSTS"}}
+    clean.update(env, DJANGO_SETTINGS_MODULE="archive.settings")
+    return subprocess.run(
+        [sys.executable, "-c", PROBE], cwd=ROOT, env=clean, capture_output=True, text=True, check=False
+    )
+
+
+def test_production_is_secure_by_default():
+    import json
+
+    run = settings_with(SECRET_KEY="x" * 50, ALLOWED_HOSTS="letters.example.org")
+    assert run.returncode == 0, run.stderr
+    values = json.loads(run.stdout)
+    assert values["DEBUG"] is False
+    assert values["SECURE_SSL_REDIRECT"] is True
+    assert values["SESSION_COOKIE_SECURE"] is True
+    assert values["CSRF_COOKIE_SECURE"] is True
+    assert values["SECURE_HSTS_SECONDS"] == 31536000
+    assert values["X_FRAME_OPTIONS"] == "DENY"
+    assert values["ALLOWED_HOSTS"] == ["letters.example.org"]
+    assert values["ENGINE"] == "django.db.backends.sqlite3"
+    assert values["NAME"].endswith("letterbook.sqlite3")
+
+
+def test_production_refuses_to_start_without_a_secret_key():
+    run = settings_with()
+    assert run.returncode != 0
+    assert "SECRET_KEY must be set when DEBUG is off" in run.stderr
+
+
+def test_database_url_selects_postgresql():
+    import json
+
+    run = settings_with(DEBUG="1", DATABASE_URL="postgres://postgres@127.0.0.1:5432/letterbook")
+    values = json.loads(run.stdout)
+    assert (values["ENGINE"], values["NAME"], values["DEBUG"]) == ("django.db.backends.postgresql", "letterbook", True)
