@@ -37,6 +37,7 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "django.contrib.postgres",
     "django_filters",
     "import_export",
     "catalog",
@@ -97,6 +98,9 @@ STATIC_ROOT = BASE_DIR / "staticfiles"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 LOGIN_URL = "admin:login"
+
+# A title beginning with "=" must not run as a spreadsheet formula in a CSV export.
+IMPORT_EXPORT_ESCAPE_FORMULAE_ON_EXPORT = True
 
 # Production (DEBUG off) is secure by default; a TLS-terminating proxy may relax what it must.
 SESSION_COOKIE_HTTPONLY = True

@@ -1,0 +1,9 @@
+"""The Letterbook admin: one module per family of records."""
+
+from django.contrib import admin
+
+from . import history, letters, people, sources, volumes  # noqa: F401  (registers the model admins)
+
+admin.site.site_header = "Letterbook administration"
+admin.site.site_title = "Letterbook administration"
+admin.site.index_title = "Catalogue"

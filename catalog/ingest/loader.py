@@ -23,6 +23,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.db import transaction
+from django.db.models import Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from catalog.models import (
@@ -41,7 +43,7 @@ from catalog.models import (
 )
 
 from .names import normalise, person_key, surname
-from .records import LetterRecord, ParsedVolume, PersonRecord
+from .records import LetterRecord, ParsedVolume, ParseError, PersonRecord
 
 SCALAR_FIELDS = [
     "title",
@@ -275,6 +277,13 @@ class VolumeLoader:
             self.people.resolve(person)
         self.chapters = {c.xml_id: c for c in Chapter.objects.filter(volume=volume)}
         self.sources_cache: dict[tuple, ArchivalSource] = {}
+        self.existing = {
+            number: (pk, checksum, status, published_at)
+            for number, pk, checksum, status, published_at in Letter.objects.filter(volume=volume).values_list(
+                "number", "pk", "import_checksum", "status", "published_at"
+            )
+        }
+        self.seen: set[int] = set()
         return volume
 
     def chapter_for(self, key: str) -> Chapter | None:
@@ -319,7 +328,10 @@ class VolumeLoader:
         values = {name: _jsonable(getattr(record, name)) for name in SCALAR_FIELDS}
         values["chapter"] = record.chapter
         values["footnotes"] = [[f.number, f.kind, f.text, f.anchor, f.content] for f in record.footnotes]
-        values["people"] = sorted([self.person_for(m.person_key).pk, m.role, m.name_as_written] for m in record.people)
+        links: dict[tuple[int, str], str] = {}
+        for mention in record.people:  # two names may be one person (after a merge): keep the first words
+            links.setdefault((self.person_for(mention.person_key).pk, mention.role), mention.name_as_written)
+        values["people"] = sorted([person_id, role, words] for (person_id, role), words in links.items())
         values["sources"] = [
             [c.footnote_number, c.repository, c.collection, c.box, c.folder, c.raw] for c in record.sources
         ]
@@ -352,19 +364,26 @@ class VolumeLoader:
         return values
 
     def load_letter(self, record: LetterRecord) -> None:
+        if record.number in self.seen:
+            raise ParseError(
+                record.source_path, record.source_line, f"document number {record.number} appears twice in the volume"
+            )
+        self.seen.add(record.number)
         new = self.new_values(record)
         checksum = _checksum(new)
-        letter = Letter.objects.filter(volume=self.volume, number=record.number).select_related("chapter").first()
         self.report.footnotes += len(record.footnotes)
         self.report.references += len(record.references)
-        if letter is None:
-            letter = Letter(volume=self.volume, number=record.number)
-            self.apply(letter, new, set(SCALAR_FIELDS) | set(RELATED_FIELDS), created=True)
-            letter.import_snapshot = {**new, "_format": self.source_format}
-            letter.import_checksum = checksum
+        known = self.existing.get(record.number)
+        if known is None:
+            letter = Letter(
+                volume=self.volume,
+                number=record.number,
+                import_snapshot={**new, "_format": self.source_format},
+                import_checksum=checksum,
+            )
             if self.publish:
                 self.publish_letter(letter)
-            letter.save()
+            self.apply(letter, new, set(SCALAR_FIELDS) | set(RELATED_FIELDS))
             Revision.objects.create(
                 letter=letter,
                 user=self.user,
@@ -373,12 +392,18 @@ class VolumeLoader:
             )
             self.report.created.append(record.number)
             return
-        if letter.import_checksum == checksum:
-            if self.publish and not letter.is_published:
-                self.publish_letter(letter)
-                letter.save(update_fields=["status", "published_at", "body_text", "modified"])
+        pk, last_checksum, status, published_at = known
+        if last_checksum == checksum:
+            # Nothing new in the file: no need even to read the letter.
+            if self.publish and status != Letter.Status.PUBLISHED and published_at is None:
+                now = timezone.now()
+                Letter.objects.filter(pk=pk).update(
+                    status=Letter.Status.PUBLISHED, published_at=Coalesce("published_at", Value(now)), modified=now
+                )
+                self.report.published += 1
             self.report.unchanged.append(record.number)
             return
+        letter = Letter.objects.select_related("chapter").get(pk=pk)
         snapshot = letter.import_snapshot or {}
         current = self.current_values(letter)
         downgrade = FORMAT_RANK.get(snapshot.get("_format"), 0) > FORMAT_RANK[self.source_format]
@@ -393,51 +418,51 @@ class VolumeLoader:
             if now == old_import or name not in snapshot or _is_empty(now):
                 to_apply.add(name)
                 changes[name] = [now, new_value]
+                continue
+            self.report.conflicts.append(Conflict(record.number, name, now, new_value, forced=self.force))
+            origin = Revision.Origin.FORCED_IMPORT if self.force else Revision.Origin.CONFLICT
+            latest = letter.revisions.filter(origin=origin).first()
+            if self.force or latest is None or latest.changes != {name: [now, new_value]}:
+                Revision.objects.create(
+                    letter=letter,
+                    user=self.user,
+                    origin=origin,
+                    changes={name: [now, new_value]},
+                    comment=f"import of {record.source_path}"[:500],
+                )
+            if self.force:
+                to_apply.add(name)
             else:
-                self.report.conflicts.append(Conflict(record.number, name, now, new_value, forced=self.force))
-                origin = Revision.Origin.FORCED_IMPORT if self.force else Revision.Origin.CONFLICT
-                latest = letter.revisions.filter(origin=origin).first()
-                if self.force or latest is None or latest.changes != {name: [now, new_value]}:
-                    Revision.objects.create(
-                        letter=letter,
-                        user=self.user,
-                        origin=origin,
-                        changes={name: [now, new_value]},
-                        comment=f"import of {record.source_path}"[:500],
-                    )
-                if self.force:
-                    to_apply.add(name)
-                else:
-                    kept.add(name)
-        if to_apply:
-            self.apply(letter, new, to_apply, created=False)
-            plain = {k: v for k, v in changes.items() if k in to_apply}
-            Revision.objects.create(
-                letter=letter,
-                user=self.user,
-                origin=Revision.Origin.IMPORT,
-                changes=plain,
-                comment=f"import of {record.source_path}"[:500],
-            )
-            self.report.updated[record.number] = sorted(to_apply)
-        else:
-            self.report.unchanged.append(record.number)
+                kept.add(name)
         # A conflict stays open until resolved: its field keeps the old snapshot value (so the next
         # import reports it again, and --force can still take the new value) and the checksum is
         # cleared so that the next run looks again.
         newest_format = max(snapshot.get("_format", "text"), self.source_format, key=FORMAT_RANK.get)
         letter.import_snapshot = {**new, **{name: snapshot.get(name) for name in kept}, "_format": newest_format}
         letter.import_checksum = "" if kept else checksum
-        if self.publish and not letter.is_published:
+        if self.publish and not letter.is_published and letter.published_at is None:
             self.publish_letter(letter)
-        letter.save()
+        self.apply(letter, new, to_apply)
+        if to_apply:
+            Revision.objects.create(
+                letter=letter,
+                user=self.user,
+                origin=Revision.Origin.IMPORT,
+                changes={name: changes.get(name) for name in to_apply},
+                comment=f"import of {record.source_path}"[:500],
+            )
+            self.report.updated[record.number] = sorted(to_apply)
+        else:
+            self.report.unchanged.append(record.number)
 
     def publish_letter(self, letter: Letter) -> None:
+        """Publish a letter never published before; one an editor withdrew stays withdrawn."""
         letter.status = Letter.Status.PUBLISHED
         letter.published_at = letter.published_at or timezone.now()
         self.report.published += 1
 
-    def apply(self, letter: Letter, new: dict, names: set[str], created: bool) -> None:
+    def apply(self, letter: Letter, new: dict, names: set[str]) -> None:
+        """Set the named fields from the import's values, save the letter once, rewrite its related rows."""
         for name in SCALAR_FIELDS:
             if name in names:
                 value = new[name]
@@ -450,46 +475,47 @@ class VolumeLoader:
                 )
         if "chapter" in names:
             letter.chapter = self.chapter_for(new["chapter"])
+        fresh = letter.pk is None  # a new letter has no related rows to clear
         letter.save()
         notes_changed = "footnotes" in names
+        rewrite_sources = notes_changed or "sources" in names
+        rewrite_references = notes_changed or "references" in names
+        footnotes: dict[int, Footnote] = {}
         if notes_changed:
-            letter.footnotes.all().delete()  # cascades to their citations and references
-            Footnote.objects.bulk_create(
+            if not fresh:
+                letter.footnotes.all().delete()  # cascades to their citations and references
+            created = Footnote.objects.bulk_create(
                 Footnote(letter=letter, number=n, kind=k, text=t, anchor=a, content=c)
                 for n, k, t, a, c in new["footnotes"]
             )
-        footnotes = (
-            {f.number: f for f in letter.footnotes.all()}
-            if (notes_changed or "sources" in names or "references" in names)
-            else {}
-        )
+            footnotes = {f.number: f for f in created}
+        elif rewrite_sources or rewrite_references:
+            footnotes = {f.number: f for f in letter.footnotes.all()}
         if "people" in names:
-            letter.letter_people.all().delete()
-            seen = set()
-            rows = []
-            for person_id, role, as_written in new["people"]:
-                if (person_id, role) not in seen:
-                    seen.add((person_id, role))
-                    rows.append(LetterPerson(letter=letter, person_id=person_id, role=role, name_as_written=as_written))
-            LetterPerson.objects.bulk_create(rows)
-        if "sources" in names or notes_changed:
-            letter.source_citations.all().delete()
-            rows = []
-            for number, *parts in new["sources"]:
-                raw = parts[-1]
-                rows.append(
-                    SourceCitation(
-                        letter=letter,
-                        footnote=footnotes.get(number),
-                        source=self.source_for(*parts),
-                        is_source_note=bool(footnotes.get(number) and footnotes[number].kind == Footnote.Kind.SOURCE),
-                        raw=raw,
-                    )
+            if not fresh:
+                letter.letter_people.all().delete()
+            LetterPerson.objects.bulk_create(
+                LetterPerson(letter=letter, person_id=person_id, role=role, name_as_written=as_written)
+                for person_id, role, as_written in new["people"]
+            )
+        if rewrite_sources:
+            if not fresh:
+                letter.source_citations.all().delete()
+            rows = [
+                SourceCitation(
+                    letter=letter,
+                    footnote=footnotes.get(number),
+                    source=self.source_for(repository, collection, box, folder, raw),
+                    is_source_note=number in footnotes and footnotes[number].kind == Footnote.Kind.SOURCE,
+                    raw=raw,
                 )
+                for number, repository, collection, box, folder, raw in new["sources"]
+            ]
             SourceCitation.objects.bulk_create(rows)
             self.report.sources_cited += len(rows)
-        if "references" in names or notes_changed:
-            letter.references.all().delete()
+        if rewrite_references:
+            if not fresh:
+                letter.references.all().delete()
             CrossReference.objects.bulk_create(
                 CrossReference(
                     letter=letter,

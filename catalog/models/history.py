@@ -16,7 +16,11 @@ class Revision(models.Model):
         CONFLICT = "conflict", "Import conflict (editor's value kept)"
         MERGE = "merge", "People merged"
 
-    letter = models.ForeignKey("catalog.Letter", null=True, on_delete=models.CASCADE, related_name="revisions")
+    # History outlives its letter: deleting a letter keeps its revisions, labelled.
+    letter = models.ForeignKey(
+        "catalog.Letter", null=True, blank=True, on_delete=models.SET_NULL, related_name="revisions"
+    )
+    letter_label = models.CharField(max_length=200, blank=True, help_text="e.g. frus1969-76v33 d193")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
     origin = models.CharField(max_length=10, choices=Origin.choices)
     changes = models.JSONField(default=dict, help_text='{"field": [old, new]}')
@@ -28,3 +32,8 @@ class Revision(models.Model):
 
     def __str__(self):
         return f"{self.get_origin_display()} {self.created:%Y-%m-%d %H:%M}: {', '.join(self.changes)}"
+
+    def save(self, *args, **kwargs):
+        if self.letter_id and not self.letter_label:
+            self.letter_label = f"{self.letter.volume.identifier} d{self.letter.number}"
+        super().save(*args, **kwargs)

@@ -83,11 +83,6 @@ class Letter(models.Model):
     def is_published(self) -> bool:
         return self.status == self.Status.PUBLISHED
 
-    @property
-    def citation(self) -> str:
-        """How scholars cite it: "FRUS, 1969–1976, vol. XXXIII, SALT II, 1972–1980, Document 193"."""
-        return f"{self.volume.short_citation}, Document {self.number}"
-
 
 class Footnote(models.Model):
     class Kind(models.TextChoices):

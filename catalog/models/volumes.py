@@ -25,15 +25,6 @@ class Volume(models.Model):
         return reverse("catalog:volume", args=[self.identifier])
 
     @property
-    def short_citation(self) -> str:
-        """The volume as scholars cite it: "FRUS, 1969–1976, vol. XXXIII, SALT II, 1972–1980"."""
-        prefix = "Foreign Relations of the United States"
-        if not self.title.startswith(prefix):
-            return f"FRUS, {self.title or self.identifier}"
-        rest = self.title[len(prefix) :].lstrip(" ,")
-        return "FRUS, " + rest.replace("Volume ", "vol. ") if rest else "FRUS"
-
-    @property
     def editor_names(self) -> str:
         return "; ".join(e.get("name", "") for e in self.editors or [])
 

@@ -208,3 +208,34 @@ def test_unchanged_import_leaves_an_editor_correction_alone():
 def test_text_volume_needs_an_identifier():
     with pytest.raises(ParseError, match="plain-text documents need --volume"):
         import_paths([SEED_CARTER])
+
+
+def test_publish_does_not_republish_a_letter_an_editor_withdrew():
+    load([SEED_CARTER], V33, publish=True)
+    Letter.objects.filter(number=193).update(status=Letter.Status.DRAFT)
+    report = load([SEED_CARTER], V33, publish=True)
+    assert Letter.objects.get(number=193).status == Letter.Status.DRAFT
+    assert report.published == 0
+
+
+def test_history_outlives_a_deleted_letter():
+    load([SEED_CARTER], V33)
+    Letter.objects.get(number=193).delete()
+    [revision] = Revision.objects.all()
+    assert (revision.letter, revision.letter_label) == (None, "frus1969-76v33 d193")
+
+
+def test_two_names_for_one_person_do_not_make_a_false_conflict():
+    load([SEED_REAGAN], V04)
+    # An editor decides "Gromyko" and "George Shultz" are one person (absurd, but it exercises the merge path).
+    shultz = Person.objects.get(display_name="George Shultz")
+    gromyko = Person.objects.get(display_name="Gromyko")
+    gromyko.identifiers.update(person=shultz)
+    gromyko.letter_links.all().delete()
+    gromyko.delete()
+    report = load([SEED_REAGAN], V04)
+    assert report.conflicts == []
+    assert (report.unchanged, report.updated) == ([328], {})
+    assert list(Letter.objects.get(number=328).letter_people.filter(person=shultz).values_list("role", flat=True)) == [
+        "mentioned"
+    ]

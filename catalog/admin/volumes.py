@@ -1,0 +1,99 @@
+"""Volumes and their front matter: chapters and terms lists."""
+
+from __future__ import annotations
+
+from django.contrib import admin
+from django.db.models import Count, IntegerField, OuterRef, Subquery
+from django.db.models.functions import Coalesce
+from django.utils.html import format_html
+
+from catalog.models import Chapter, Letter, Term, Volume
+
+from .utils import admin_link, changelist_url, site_url
+
+
+def count_subquery(model, fk: str):
+    counts = model.objects.filter(**{fk: OuterRef("pk")}).order_by().values(fk).annotate(n=Count("pk")).values("n")
+    return Coalesce(Subquery(counts, output_field=IntegerField()), 0)
+
+
+@admin.register(Volume)
+class VolumeAdmin(admin.ModelAdmin):
+    list_display = ["identifier", "title", "subseries", "volume_number", "year_published", "letters_link"]
+    list_filter = ["subseries", "year_published"]
+    search_fields = ["identifier", "title", "subseries", "volume_number"]
+    fields = [
+        "identifier",
+        "title",
+        "series",
+        "subseries",
+        "volume_number",
+        "editors",
+        "year_published",
+        "contents",
+        ("created", "modified"),
+    ]
+    readonly_fields = ["contents", "created", "modified"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(letter_count=count_subquery(Letter, "volume"))
+
+    def view_on_site(self, obj):
+        return site_url(obj)
+
+    @admin.display(description="letters", ordering="letter_count")
+    def letters_link(self, obj):
+        return format_html('<a href="{}">{}</a>', changelist_url(Letter, volume__id__exact=obj.pk), obj.letter_count)
+
+    @admin.display(description="contents")
+    def contents(self, obj):
+        if obj is None or obj.pk is None:
+            return "—"
+        chapters = Chapter.objects.filter(volume=obj).count()
+        terms = Term.objects.filter(volume=obj).count()
+        return format_html(
+            '<a href="{}">{} letters</a> · <a href="{}">{} chapters</a> · <a href="{}">{} terms</a>',
+            changelist_url(Letter, volume__id__exact=obj.pk),
+            getattr(obj, "letter_count", None)
+            if getattr(obj, "letter_count", None) is not None
+            else obj.letters.count(),
+            changelist_url(Chapter, volume__id__exact=obj.pk),
+            chapters,
+            changelist_url(Term, volume__id__exact=obj.pk),
+            terms,
+        )
+
+
+@admin.register(Chapter)
+class ChapterAdmin(admin.ModelAdmin):
+    list_display = ["title", "volume_link", "xml_id", "kind", "order", "letters_link"]
+    list_filter = ["kind", "volume"]
+    list_select_related = ["volume"]
+    search_fields = ["title", "xml_id", "volume__identifier"]
+    autocomplete_fields = ["volume"]
+    ordering = ["volume__identifier", "order"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(letter_count=count_subquery(Letter, "chapter"))
+
+    @admin.display(description="volume", ordering="volume__identifier")
+    def volume_link(self, obj):
+        return admin_link(obj.volume, obj.volume.identifier)
+
+    @admin.display(description="letters", ordering="letter_count")
+    def letters_link(self, obj):
+        return format_html('<a href="{}">{}</a>', changelist_url(Letter, chapter__id__exact=obj.pk), obj.letter_count)
+
+
+@admin.register(Term)
+class TermAdmin(admin.ModelAdmin):
+    list_display = ["term", "expansion", "volume_link", "xml_id"]
+    list_filter = ["volume"]
+    list_select_related = ["volume"]
+    search_fields = ["term", "expansion", "volume__identifier"]
+    autocomplete_fields = ["volume"]
+    ordering = ["volume__identifier", "term"]
+
+    @admin.display(description="volume", ordering="volume__identifier")
+    def volume_link(self, obj):
+        return admin_link(obj.volume, obj.volume.identifier)

@@ -1,0 +1,233 @@
+"""GET /api/letters/<volume>/<number>/ against the seed letters.
+
+Expected values are derived from the fixture files by the text format's rules (see
+catalog/ingest/text_parser.py): footnote lines "  N. text" at the end; the heading's trailing "1"
+is the source note's marker; paragraphs joined by a blank line make body_text; an inline
+"[Page N]" with its padding spaces is not text; a marker's digits are not text.
+"""
+
+import re
+
+import pytest
+from django.test import Client
+
+from catalog.models import Letter
+from tests.conftest import SEED_CARTER, SEED_REAGAN
+
+V33, V04 = "frus1969-76v33", "frus1981-88v04"
+API_193 = f"/api/letters/{V33}/193/"
+API_328 = f"/api/letters/{V04}/328/"
+CARTER_SOURCE = (
+    "Carter Library, National Security Affairs, Staff Material, Office, Box 69, "
+    "USSR: Brezhnev-Carter Correspondence: 1–12/78"
+)
+
+pytestmark = pytest.mark.django_db
+
+
+def fixture_footnotes(path) -> dict[int, str]:
+    lines = path.read_text(encoding="utf-8").splitlines()
+    return {int(m[1]): m[2].strip() for line in lines if (m := re.match(r"^\s+(\d+)\.\s+(.*)$", line))}
+
+
+def carter_body_text() -> str:
+    """The body of 000_…txt by the format's rules: heading and footnotes off, markers out."""
+    lines = SEED_CARTER.read_text(encoding="utf-8").splitlines()
+    body = [line for line in lines[1:] if not re.match(r"^\s+\d+\.\s", line)]
+    paragraphs = [p.strip() for p in "\n".join(body).split("\n\n") if p.strip()]
+    paragraphs = [p.replace(" [Page 808] ", "").replace("January 12.2 ", "January 12. ") for p in paragraphs]
+    return "\n\n".join(paragraphs)
+
+
+def person(name, slug, as_written):
+    return {"name": name, "slug": slug, "name_as_written": as_written, "url": f"/people/{slug}/"}
+
+
+def test_d193_exact_json(client, import_seeds):
+    response = client.get(API_193)
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/json"
+    data = response.json()
+    notes = fixture_footnotes(SEED_CARTER)
+    body_text = carter_body_text()
+    anchor = body_text.index("January 12.") + len("January 12.")
+    assert data == {
+        "volume": V33,
+        "number": 193,
+        "xml_id": "d193",
+        "title": "Letter From President Carter to Soviet General Secretary Brezhnev",
+        "citation": "FRUS, 1969–1976, Volume XXXIII, Document 193",
+        "url": "/volumes/frus1969-76v33/d193/",
+        "doc_type": "letter",
+        "date_min": None,
+        "date_max": None,
+        "date_precision": "",
+        "place": "",
+        "classification": "No classification marking",
+        "page_start": 807,
+        "page_end": 808,
+        # The heading names "President Carter"; the signature "Jimmy Carter" gives the full name.
+        "senders": [person("Jimmy Carter", "jimmy-carter", "President Carter")],
+        "recipients": [person("Brezhnev", "brezhnev", "Soviet General Secretary Brezhnev")],
+        "mentioned": [
+            person("Dobrynin", "dobrynin", "Ambassador Dobrynin"),
+            person("Gromyko", "gromyko", "Foreign Minister Gromyko"),
+        ],
+        "body_text": body_text,
+        "footnotes": [
+            {"number": 1, "kind": "source", "text": notes[1], "anchor": None},
+            {"number": 2, "kind": "editorial", "text": notes[2], "anchor": anchor},
+        ],
+        "sources": [
+            {
+                "repository": "Carter Library",
+                "collection": "National Security Affairs, Staff Material, Office",
+                "box": "69",
+                "folder": "USSR: Brezhnev-Carter Correspondence: 1–12/78",
+                "raw": CARTER_SOURCE,
+                "footnotes": [1, 2],
+            }
+        ],
+        # "printed in full in Foreign Relations, 1977–1980, Vol. VI": a whole volume, in both notes.
+        "references": [
+            {
+                "volume": "frus1977-80v06",
+                "number": None,
+                "footnote": 1,
+                "target_footnote": None,
+                "resolved": False,
+                "url": None,
+            },
+            {
+                "volume": "frus1977-80v06",
+                "number": None,
+                "footnote": 2,
+                "target_footnote": None,
+                "resolved": False,
+                "url": None,
+            },
+        ],
+    }
+
+
+def test_d193_body_text_and_anchors(client, import_seeds):
+    data = client.get(API_193).json()
+    body_text = data["body_text"]
+    assert "purpose of shaping" in body_text
+    assert "[Page" not in body_text
+    assert body_text.startswith("Dear Mr. President:\n\nI was pleased")
+    assert body_text.endswith("Sincerely,\n\nJimmy Carter")
+    notes = {note["number"]: note for note in data["footnotes"]}
+    assert notes[1]["anchor"] is None
+    assert notes[1]["text"].startswith("Source: Carter Library, National Security Affairs")
+    assert body_text[: notes[2]["anchor"]].endswith("January 12.")
+    assert body_text[notes[2]["anchor"] :].startswith(" I was particularly gratified")
+
+
+def test_d328_footnote_anchors(client, import_seeds):
+    data = client.get(API_328).json()
+    body_text = data["body_text"]
+    notes = {note["number"]: note for note in data["footnotes"]}
+    assert sorted(notes) == [1, 2, 3, 4, 5, 6, 7]
+    expected_before = {
+        2: "nuclear and outer space weapons,",
+        3: "your letter of November 17.",
+        4: "mine of November 15",
+        5: "Foreign Minister Gromyko here in Washington,",
+        6: "as he prepares for the meeting in Geneva.",
+        7: "housing and the environment.",  # "environ[Page 1172]ment.7": the break is not text
+    }
+    for number, before in expected_before.items():
+        anchor = notes[number]["anchor"]
+        assert body_text[:anchor].endswith(before), number
+    assert notes[4]["anchor"] == body_text.index("mine of November 15") + len("mine of November 15")
+    assert body_text[notes[4]["anchor"] :].startswith(" encourages me")
+    assert notes[1]["anchor"] is None and notes[1]["kind"] == "source"
+    fixture = fixture_footnotes(SEED_REAGAN)
+    assert [note["text"] for note in data["footnotes"]] == [fixture[n] for n in range(1, 8)]
+    assert [notes[n]["kind"] for n in (2, 3, 4, 5)] == ["cross-reference"] * 4
+    assert [notes[n]["kind"] for n in (6, 7)] == ["editorial"] * 2
+
+
+def test_d328_scalars_and_people(client, import_seeds):
+    data = client.get(API_328).json()
+    assert data["title"] == "Letter From President Reagan to Soviet General Secretary Chernenko"
+    assert data["classification"] == "Secret"
+    # No "[Page N]" line on top; "[Page 1171]" and "[Page 1172]" inside: pages 1170–1172.
+    assert (data["page_start"], data["page_end"]) == (1170, 1172)
+    assert data["senders"] == [person("Ronald Reagan", "ronald-reagan", "President Reagan")]
+    assert [p["slug"] for p in data["recipients"]] == ["chernenko"]
+    mentioned = {p["slug"]: p["name_as_written"] for p in data["mentioned"]}
+    assert mentioned["gromyko"] == "Foreign Minister Gromyko"
+    assert mentioned["george-shultz"] == "Secretary Shultz"
+    assert "[Page" not in data["body_text"]
+    assert "environment. And here" in data["body_text"]
+
+
+def test_d328_references_unresolved(client, import_seeds):
+    data = client.get(API_328).json()
+    assert [(r["volume"], r["number"], r["footnote"], r["target_footnote"]) for r in data["references"]] == [
+        (V04, 315, 2, 5),  # "See footnote 5, Document 315."
+        (V04, 310, 3, None),
+        (V04, 308, 4, None),
+        (V04, 286, 5, None),  # "See Documents 286, 287, and 288."
+        (V04, 287, 5, None),
+        (V04, 288, 5, None),
+    ]
+    assert all(r["resolved"] is False and r["url"] is None for r in data["references"])
+
+
+def test_d328_sources(client, import_seeds):
+    data = client.get(API_328).json()
+    assert [(s["repository"], s["collection"], s["box"], s["footnotes"]) for s in data["sources"]] == [
+        ("Reagan Library", "Executive Secretariat, NSC Head of State File", "", [1]),
+        ("Reagan Library", "Jack Matlock Files", "", [1]),
+        ("Reagan Library", "George Shultz Papers", "12", [1, 7]),
+    ]
+
+
+def test_resolved_reference(client, import_seeds):
+    volume = Letter.objects.get(number=328).volume
+    target = Letter.objects.create(volume=volume, number=310, title="Target", status=Letter.Status.PUBLISHED)
+    Letter.objects.get(number=328).references.filter(target_number=310).update(target=target)
+    refs = {r["number"]: r for r in client.get(API_328).json()["references"]}
+    assert refs[310]["resolved"] is True
+    assert refs[310]["url"] == "/volumes/frus1981-88v04/d310/"
+    assert refs[315]["resolved"] is False
+    target.status = Letter.Status.DRAFT
+    target.save()
+    assert {r["number"]: r for r in client.get(API_328).json()["references"]}[310]["resolved"] is False
+
+
+def test_draft_is_404_for_anonymous_and_200_for_staff(staff_client, import_seeds):
+    Letter.objects.filter(number=193).update(status=Letter.Status.DRAFT)
+    response = Client().get(API_193)  # (staff_client is the logged-in ``client`` fixture)
+    assert response.status_code == 404
+    assert response.json() == {"error": "not found"}
+    response = staff_client.get(API_193)
+    assert response.status_code == 200
+    assert response.json()["number"] == 193
+
+
+def test_unknown_letter_is_404(client, import_seeds):
+    assert client.get(f"/api/letters/{V33}/999/").status_code == 404
+    assert client.get("/api/letters/frus1861/193/").status_code == 404
+
+
+def test_only_get(client, import_seeds):
+    assert client.post(API_193).status_code == 405
+
+
+def test_api_query_count(client, import_seeds, django_assert_max_num_queries):
+    with django_assert_max_num_queries(7):
+        client.get(API_328)
+
+
+@pytest.mark.django_db
+def test_dates_are_given_in_washington_time(client):
+    from catalog.ingest.pipeline import import_paths
+    from tests.conftest import TEI_V33
+
+    import_paths([TEI_V33], publish=True)
+    data = client.get("/api/letters/frus1969-76v33/193/").json()
+    assert (data["date_min"], data["date_max"]) == ("1978-01-25T00:00:00-05:00", "1978-01-25T23:59:59-05:00")

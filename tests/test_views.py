@@ -1,0 +1,564 @@
+"""Public pages against the two seed letters (imported published by ``import_seeds``).
+
+Expected values come from the fixture files and the text parser's rules: the heading's trailing
+marker "1" is the source note; "[Page 808]" inside "pur [Page 808] pose" begins page 808, so d193
+runs 807–808; d328 has a "[Page 1171]" line and "environ[Page 1172]ment", so it runs 1170–1172 and
+has footnotes 1–7; its footnotes 2–5 cite Documents 315, 310, 308 and 286–288 of the same volume.
+"""
+
+import datetime
+import re
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from catalog import views
+from catalog.models import Footnote, Letter, LetterPerson, Person, Volume
+
+V33, V04 = "frus1969-76v33", "frus1981-88v04"
+D193 = f"/volumes/{V33}/d193/"
+D328 = f"/volumes/{V04}/d328/"
+CARTER_TITLE = "Letter From President Carter to Soviet General Secretary Brezhnev"
+REAGAN_TITLE = "Letter From President Reagan to Soviet General Secretary Chernenko"
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def seeds(import_seeds):
+    return {
+        193: Letter.objects.get(volume__identifier=V33, number=193),
+        328: Letter.objects.get(volume__identifier=V04, number=328),
+    }
+
+
+def text_of(response) -> str:
+    return response.content.decode()
+
+
+def set_draft(letter):
+    letter.status = Letter.Status.DRAFT
+    letter.save(update_fields=["status"])
+
+
+# -- the list ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("url", ["/", "/letters/"])
+def test_list_shows_both_seed_letters(client, seeds, url):
+    response = client.get(url)
+    assert response.status_code == 200
+    html = text_of(response)
+    assert CARTER_TITLE in html
+    assert REAGAN_TITLE in html
+    assert "President Carter → Soviet General Secretary Brezhnev" in html
+    assert "President Reagan → Soviet General Secretary Chernenko" in html
+    assert f"{V33}</a>, Document 193" in html
+    assert f"{V04}</a>, Document 328" in html
+    assert 'href="/volumes/frus1969-76v33/d193/"' in html
+    assert "Undated" in html  # the text exports carry no dates
+
+
+def test_list_orders_by_date_then_volume_and_number(client, seeds):
+    html = text_of(client.get("/letters/"))
+    # Both undated: volume identifier decides.
+    assert html.index(CARTER_TITLE) < html.index(REAGAN_TITLE)
+    seeds[193].date_min = datetime.datetime(1978, 1, 25, tzinfo=ZoneInfo("America/New_York"))
+    seeds[193].date_precision = "day"
+    seeds[193].save()
+    seeds[328].date_min = datetime.datetime(1977, 1, 1, tzinfo=ZoneInfo("America/New_York"))
+    seeds[328].date_precision = "year"
+    seeds[328].save()
+    html = text_of(client.get("/letters/"))
+    assert html.index(REAGAN_TITLE) < html.index(CARTER_TITLE)
+    assert "January 25, 1978" in html
+
+
+def test_list_paginates(client, seeds, monkeypatch):
+    monkeypatch.setattr(views, "LETTERS_PER_PAGE", 1)
+    first = text_of(client.get("/letters/"))
+    assert CARTER_TITLE in first and REAGAN_TITLE not in first
+    assert "Page 1 of 2" in first
+    assert 'href="?page=2"' in first
+    second = text_of(client.get("/letters/?page=2"))
+    assert REAGAN_TITLE in second and CARTER_TITLE not in second
+    assert 'href="?page=1"' in second
+    # Out of range falls back to the last page rather than failing.
+    assert REAGAN_TITLE in text_of(client.get("/letters/?page=99"))
+
+
+def test_list_paginates_at_fifty(client, seeds):
+    volume = Volume.objects.get(identifier=V04)
+    Letter.objects.bulk_create(
+        Letter(volume=volume, number=n, title=f"Extra document {n}", status=Letter.Status.PUBLISHED)
+        for n in range(1, 61)
+    )
+    response = client.get("/letters/")
+    assert len(response.context["rows"]) == 50
+    assert response.context["page"].paginator.count == 62
+    assert len(client.get("/letters/?page=2").context["rows"]) == 12
+
+
+def test_pagination_links_keep_the_filters(client, seeds, monkeypatch):
+    monkeypatch.setattr(views, "LETTERS_PER_PAGE", 1)
+    html = text_of(client.get("/letters/?doc_type=letter"))
+    assert 'href="?doc_type=letter&amp;page=2"' in html
+
+
+# -- filters and search -------------------------------------------------------------------------
+
+
+def titles(client, query):
+    response = client.get("/letters/" + query)
+    assert response.status_code == 200
+    return {row["letter"].title for row in response.context["rows"]}
+
+
+def test_filter_by_volume(client, seeds):
+    assert titles(client, f"?volume={V33}") == {CARTER_TITLE}
+    assert titles(client, f"?volume={V04}") == {REAGAN_TITLE}
+    assert titles(client, "?volume=frus1861") == set()
+
+
+def test_filter_by_document_type(client, seeds):
+    assert titles(client, "?doc_type=letter") == {CARTER_TITLE, REAGAN_TITLE}
+    assert titles(client, "?doc_type=telegram") == set()
+
+
+def test_filter_by_person(client, seeds):
+    assert titles(client, "?person=gromyko") == {CARTER_TITLE, REAGAN_TITLE}  # mentioned in both
+    assert titles(client, "?person=dobrynin") == {CARTER_TITLE}
+    assert titles(client, "?person=george-shultz") == {REAGAN_TITLE}
+    assert titles(client, "?person=nobody") == set()
+
+
+def test_filter_by_repository(client, seeds):
+    assert titles(client, "?repository=Carter Library") == {CARTER_TITLE}
+    assert titles(client, "?repository=reagan library") == {REAGAN_TITLE}
+
+
+def test_filter_by_year_range(client, seeds):
+    washington = ZoneInfo("America/New_York")
+    seeds[193].date_min = datetime.datetime(1978, 1, 25, tzinfo=washington)
+    seeds[193].date_precision = "day"
+    seeds[193].save()
+    seeds[328].date_min = datetime.datetime(1984, 12, 1, tzinfo=washington)
+    seeds[328].date_precision = "month"
+    seeds[328].save()
+    assert titles(client, "?year_from=1978&year_to=1978") == {CARTER_TITLE}
+    assert titles(client, "?year_from=1980") == {REAGAN_TITLE}
+    assert titles(client, "?year_to=1977") == set()
+    # An invalid year is ignored, not an error.
+    assert titles(client, "?year_from=abc") == {CARTER_TITLE, REAGAN_TITLE}
+
+
+def test_search_title_and_body_text(client, seeds):
+    # "purpose" is split by the page break in the printed text ("pur [Page 808] pose").
+    assert titles(client, "?q=purpose") == {CARTER_TITLE}
+    assert titles(client, "?q=Chernenko") == {REAGAN_TITLE}
+    assert titles(client, "?q=gromyko") == {CARTER_TITLE, REAGAN_TITLE}
+    assert titles(client, "?q=Gromyko Dobrynin") == {CARTER_TITLE}
+    assert titles(client, "?q=Page 808") == set()  # page markers are not text
+    assert titles(client, "?q=zzzz") == set()
+
+
+def test_filters_combine(client, seeds):
+    assert titles(client, f"?person=gromyko&volume={V04}") == {REAGAN_TITLE}
+    assert titles(client, "?q=Geneva&repository=Carter Library") == set()
+
+
+def test_facets_count_the_filtered_letters(client, seeds):
+    response = client.get("/letters/")
+    facets = response.context["facets"]
+    assert facets["volume"] == [{"value": V33, "count": 1}, {"value": V04, "count": 1}]
+    assert facets["doc_type"] == [{"value": "letter", "count": 2, "label": "Letter"}]
+    assert {row["value"]: row["count"] for row in facets["repository"]} == {"Carter Library": 1, "Reagan Library": 1}
+    facets = client.get("/letters/?q=Geneva").context["facets"]
+    assert facets["volume"] == [{"value": V04, "count": 1}]
+
+
+def test_header_search_box_targets_the_list(client, seeds):
+    html = text_of(client.get(D193))
+    assert re.search(r'<form[^>]*action="/letters/"[^>]*method="get"', html)
+    assert 'name="q"' in html
+
+
+# -- drafts ---------------------------------------------------------------------------------------
+
+
+def test_draft_letter_is_hidden_from_the_public(client, seeds):
+    set_draft(seeds[193])
+    assert client.get(D193).status_code == 404
+    html = text_of(client.get("/letters/"))
+    assert CARTER_TITLE not in html
+    assert REAGAN_TITLE in html
+    assert "d193" not in text_of(client.get(f"/volumes/{V33}/"))
+    assert titles(client, "?q=purpose") == set()
+
+
+def test_staff_see_drafts(staff_client, seeds):
+    set_draft(seeds[193])
+    response = staff_client.get(D193)
+    assert response.status_code == 200
+    assert "not published" in text_of(response)
+    assert CARTER_TITLE in text_of(staff_client.get("/letters/"))
+
+
+def test_person_page_hides_draft_letters(client, seeds):
+    set_draft(seeds[193])
+    html = text_of(client.get("/people/gromyko/"))
+    assert REAGAN_TITLE in html
+    assert CARTER_TITLE not in html
+    # Dobrynin is named only in the draft: nothing public to show.
+    assert client.get("/people/dobrynin/").status_code == 404
+
+
+# -- a volume -------------------------------------------------------------------------------------
+
+
+def test_volume_page_lists_its_letters(client, seeds):
+    response = client.get(f"/volumes/{V33}/")
+    assert response.status_code == 200
+    html = text_of(response)
+    assert "FRUS, 1969–1976, Volume XXXIII" in html
+    assert 'href="/volumes/frus1969-76v33/d193/"' in html
+    assert 'id="d193"' in html
+    assert CARTER_TITLE in html
+    assert REAGAN_TITLE not in html
+
+
+def test_volume_page_shows_front_matter_and_groups_by_chapter(client, seeds):
+    volume = Volume.objects.get(identifier=V33)
+    volume.title = "SALT II, 1972–1980"
+    volume.series = "Foreign Relations of the United States"
+    volume.editors = [{"name": "Erin R. Mahan", "role": "primary"}]
+    volume.year_published = 2013
+    volume.save()
+    chapter = volume.chapters.create(xml_id="comp1", title="SALT II, 1977–1980", order=1)
+    seeds[193].chapter = chapter
+    seeds[193].save()
+    Letter.objects.create(volume=volume, number=300, title="Loose document", status=Letter.Status.PUBLISHED)
+    html = text_of(client.get(f"/volumes/{V33}/"))
+    assert "SALT II, 1972–1980" in html
+    assert "Erin R. Mahan" in html
+    assert "2013" in html
+    assert html.index("SALT II, 1977–1980</h2>") < html.index(CARTER_TITLE) < html.index("Other documents")
+    assert html.index("Other documents") < html.index("Loose document")
+
+
+def test_unknown_volume_is_404(client, seeds):
+    assert client.get("/volumes/frus1861/").status_code == 404
+
+
+# -- a letter -------------------------------------------------------------------------------------
+
+
+def test_letter_page_d193(client, seeds):
+    response = client.get(D193)
+    assert response.status_code == 200
+    html = text_of(response)
+    assert f"{CARTER_TITLE}<sup>" in html  # the heading carries the source note's marker
+    assert "FRUS, 1969–1976, Volume XXXIII, Document 193" in html
+    assert "<dd>Undated</dd>" in html
+    assert "<dd>No classification marking</dd>" in html
+    assert "<dd>807–808</dd>" in html
+    assert "<dd>Letter</dd>" in html
+    # The page break inside "purpose", with its anchor.
+    assert 'pur<span class="pb" id="pg_808">[Page 808]</span>pose' in html
+    # Footnote 2's marker after "January 12." and the note it points to, with the way back.
+    assert 'January 12.<sup><a href="#fn2" id="fnref2">2</a></sup>' in html
+    assert 'id="fnref2"' in html and 'href="#fn2"' in html
+    assert 'id="fn2"' in html and 'href="#fnref2"' in html
+    # Footnote 1: the source note, first.
+    assert html.index('id="fn1"') < html.index('id="fn2"')
+    fn1 = html[html.index('id="fn1"') : html.index('id="fn2"')]
+    assert "Source: Carter Library, National Security Affairs, Staff Material, Office, Box 69" in fn1
+    assert 'href="#fnref1"' in fn1
+
+
+def test_letter_page_d193_archival_source(client, seeds):
+    html = text_of(client.get(D193))
+    sources = html[html.index("Archival sources") : html.index("Cross-references")]
+    assert ">Carter Library</a>" in sources
+    assert '<span class="collection">National Security Affairs, Staff Material, Office</span>' in sources
+    assert '<span class="box">Box 69</span>' in sources
+    assert '<span class="folder">USSR: Brezhnev-Carter Correspondence: 1–12/78</span>' in sources
+    assert sources.count('class="source"') == 1  # cited twice (footnotes 1 and 2), listed once
+
+
+def test_letter_page_d193_people(client, seeds):
+    html = text_of(client.get(D193))
+    people = html[html.index("<h3>People</h3>") : html.index("Archival sources")]
+    # The signature "Jimmy Carter" completes the heading's "President Carter".
+    assert '<dt>From</dt><dd><span class="person-link"><a href="/people/jimmy-carter/">Jimmy Carter</a>' in people
+    assert '<dt>To</dt><dd><span class="person-link"><a href="/people/brezhnev/">Brezhnev</a>' in people
+    assert '<a href="/people/gromyko/">Gromyko</a>' in people
+    assert '<a href="/people/dobrynin/">Dobrynin</a>' in people
+    assert "“Foreign Minister Gromyko”" in people
+
+
+def test_letter_page_d193_volume_reference_not_in_catalog(client, seeds):
+    html = text_of(client.get(D193))
+    refs = html[html.index("Cross-references") :]
+    assert "Foreign Relations, 1977–1980, Vol. VI (frus1977-80v06)" in refs
+    assert "not yet in the catalog" in refs
+
+
+def test_letter_page_d328(client, seeds):
+    response = client.get(D328)
+    assert response.status_code == 200
+    html = text_of(response)
+    assert '<span class="pb" id="pg_1171">[Page 1171]</span>' in html
+    assert (
+        'environ<span class="pb" id="pg_1172">[Page 1172]</span>ment.<sup><a href="#fn7" id="fnref7">7</a></sup>'
+        in html
+    )
+    assert "<dd>1170–1172</dd>" in html
+    assert "<dd>Secret</dd>" in html
+    assert "FRUS, 1981–1988, Volume IV, Document 328" in html
+    for n in range(1, 8):
+        assert f'id="fn{n}"' in html
+    assert html.count('class="footnote footnote-') == 7
+    assert 'id="fn8"' not in html
+    assert 'November 15<sup><a href="#fn4" id="fnref4">4</a></sup>' in html
+
+
+def test_letter_page_d328_cross_references_not_yet_in_catalog(client, seeds):
+    html = text_of(client.get(D328))
+    refs = html[html.index("<h3>Cross-references</h3>") : html.index("<h3>Cite</h3>")]
+    for number in (315, 310, 308, 286, 287, 288):
+        assert f"Document {number}" in refs
+    assert "Document 315, footnote 5" in refs
+    assert refs.count("not yet in the catalog") == 6
+    assert '<a href="/volumes/' not in refs
+
+
+def test_resolved_cross_reference_links_to_the_target(client, seeds):
+    volume = Volume.objects.get(identifier=V04)
+    target = Letter.objects.create(
+        volume=volume, number=310, title="Letter From Chernenko to Reagan", status=Letter.Status.PUBLISHED
+    )
+    seeds[328].references.filter(target_number=310).update(target=target)
+    html = text_of(client.get(D328))
+    refs = html[html.index("<h3>Cross-references</h3>") : html.index("<h3>Cite</h3>")]
+    assert '<a href="/volumes/frus1981-88v04/d310/">Document 310</a>: Letter From Chernenko to Reagan' in refs
+    assert refs.count("not yet in the catalog") == 5
+    # A draft target is not linked for the public.
+    set_draft(target)
+    assert text_of(client.get(D328)).count("not yet in the catalog") == 6
+
+
+def test_letter_old_address_by_xml_id(client, seeds):
+    seeds[193].xml_id = "d191"  # as if renumbered from 191 to 193 in a later release
+    seeds[193].save()
+    response = client.get(f"/volumes/{V33}/d191/")
+    assert response.status_code == 301
+    assert response["Location"] == D193
+    seeds[193].xml_id = "ch3-d12"
+    seeds[193].save()
+    response = client.get(f"/volumes/{V33}/ch3-d12/", follow=True)
+    assert response.redirect_chain == [(D193, 301)]
+    assert CARTER_TITLE in text_of(response)
+    assert client.get(f"/volumes/{V33}/d999/").status_code == 404
+    assert client.get(f"/volumes/{V33}/nothing/").status_code == 404
+
+
+def test_letter_page_numbers_unnumbered_source_note_without_a_number(client, seeds):
+    letter = seeds[328]
+    letter.footnotes.filter(number=1).update(number=0)
+    html = text_of(client.get(D328))
+    note = html[html.index('id="fn0"') : html.index('id="fn2"')]
+    assert "Source: Reagan Library" in note
+    assert "fn-number" not in note
+    assert "fnref0" not in html
+
+
+def test_hostile_content_is_escaped_on_pages(client, seeds):
+    letter = seeds[193]
+    letter.title = "<script>alert('title')</script>"
+    letter.body = [{"tag": "p", "children": ["<script>alert(1)</script>"]}]
+    letter.save()
+    letter.footnotes.filter(number=2).update(text="<img src=x onerror=alert(2)>", content=[])
+    letter.footnotes.filter(number=1).update(content=["<b>bold</b>", {"tag": "i", "children": ["<i>x</i>"]}])
+    for url in (D193, "/letters/", f"/volumes/{V33}/", "/people/gromyko/"):
+        html = text_of(client.get(url))
+        assert "<script>alert" not in html, url
+        assert "&lt;script&gt;alert(" in html, url
+    html = text_of(client.get(D193))
+    assert "<img src=x" not in html
+    assert "&lt;img src=x onerror=alert(2)&gt;" in html
+    assert "&lt;b&gt;bold&lt;/b&gt;<em>&lt;i&gt;x&lt;/i&gt;</em>" in html
+
+
+def test_letter_page_renders_tei_style_markup(client, seeds):
+    """A body with person, term and ref nodes: people and terms resolve through the volume's lists."""
+    letter = seeds[193]
+    volume = letter.volume
+    volume.terms.create(xml_id="t_SALT_1", term="SALT", expansion="Strategic Arms Limitation Talks")
+    carter = Person.objects.get(slug="jimmy-carter")
+    carter.identifiers.create(volume=volume, local_id="p_CJ_2")
+    Letter.objects.create(volume=volume, number=192, title="Earlier letter", status=Letter.Status.PUBLISHED)
+    letter.body = [
+        {
+            "tag": "p",
+            "children": [
+                {"tag": "person", "ref": "#p_CJ_2", "children": ["Carter"]},
+                " on ",
+                {"tag": "term", "ref": "#t_SALT_1", "children": ["SALT"]},
+                "; see ",
+                {"tag": "ref", "target": "#d192fn2", "children": ["Document 192"]},
+                " and ",
+                {"tag": "ref", "target": "#d190", "children": ["Document 190"]},
+                ".",
+            ],
+        }
+    ]
+    letter.save()
+    html = text_of(client.get(D193))
+    assert '<a class="person" href="/people/jimmy-carter/">Carter</a>' in html
+    assert '<abbr class="term" title="Strategic Arms Limitation Talks">SALT</abbr>' in html
+    assert '<a class="ref" href="/volumes/frus1969-76v33/d192/#fn2">Document 192</a>' in html
+    assert '<span class="ref">Document 190</span>' in html  # not in the catalog
+
+
+# -- a person -------------------------------------------------------------------------------------
+
+
+def test_person_page_gromyko_lists_both_letters(client, seeds):
+    response = client.get("/people/gromyko/")
+    assert response.status_code == 200
+    html = text_of(response)
+    assert "<h1>Gromyko</h1>" in html
+    assert "Foreign Minister" in html
+    mentioned = html[html.index('id="mentioned"') :]
+    assert CARTER_TITLE in mentioned and REAGAN_TITLE in mentioned
+    assert 'href="/volumes/frus1969-76v33/d193/"' in mentioned
+    assert 'href="/volumes/frus1981-88v04/d328/"' in mentioned
+    sent = html[html.index('id="sent"') : html.index('id="received"')]
+    assert "None." in sent
+
+
+def test_person_page_groups_sent_and_received(client, seeds):
+    html = text_of(client.get("/people/jimmy-carter/"))
+    sent = html[html.index('id="sent"') : html.index('id="received"')]
+    assert CARTER_TITLE in sent
+    html = text_of(client.get("/people/brezhnev/"))
+    received = html[html.index('id="received"') : html.index('id="mentioned"')]
+    assert CARTER_TITLE in received
+
+
+def test_unknown_person_is_404(client, seeds):
+    assert client.get("/people/nobody/").status_code == 404
+
+
+def test_people_links_on_the_letter_reach_the_person_page(client, seeds):
+    html = text_of(client.get(D328))
+    for slug in re.findall(r'href="/people/([\w-]+)/"', html):
+        assert client.get(f"/people/{slug}/").status_code == 200
+
+
+# -- query counts ---------------------------------------------------------------------------------
+
+
+def grow(letter, extra_notes=30, extra_people=15):
+    """More footnotes and people on a letter: page queries must not grow with them."""
+    start = letter.footnotes.order_by("-number").first().number + 1
+    Footnote.objects.bulk_create(
+        Footnote(letter=letter, number=n, text=f"Note {n}", anchor=0) for n in range(start, start + extra_notes)
+    )
+    for n in range(extra_people):
+        person = Person.objects.create(display_name=f"Person {n}", slug=f"person-{n}")
+        LetterPerson.objects.create(letter=letter, person=person, role=LetterPerson.Role.MENTIONED)
+
+
+def count_queries(client, url):
+    with CaptureQueriesContext(connection) as context:
+        assert client.get(url).status_code == 200
+    return len(context.captured_queries)
+
+
+def test_letter_page_query_count(client, seeds, django_assert_max_num_queries):
+    with django_assert_max_num_queries(10):
+        client.get(D328)
+    before = count_queries(client, D328)
+    grow(seeds[328])
+    assert count_queries(client, D328) == before
+
+
+def test_list_page_query_count(client, seeds, django_assert_max_num_queries):
+    with django_assert_max_num_queries(8):
+        client.get("/letters/")
+    before = count_queries(client, "/letters/?person=gromyko")
+    grow(seeds[328])
+    grow(seeds[193], extra_people=0)
+    volume = Volume.objects.get(identifier=V04)
+    Letter.objects.bulk_create(
+        Letter(volume=volume, number=n, title=f"Extra {n}", status=Letter.Status.PUBLISHED) for n in range(1, 40)
+    )
+    assert count_queries(client, "/letters/") == count_queries(client, "/letters/?person=gromyko") == before
+
+
+def test_volume_page_query_count(client, seeds, django_assert_max_num_queries):
+    with django_assert_max_num_queries(5):
+        client.get(f"/volumes/{V04}/")
+    before = count_queries(client, f"/volumes/{V04}/")
+    volume = Volume.objects.get(identifier=V04)
+    Letter.objects.bulk_create(
+        Letter(volume=volume, number=n, title=f"Extra {n}", status=Letter.Status.PUBLISHED) for n in range(1, 40)
+    )
+    grow(seeds[328])
+    assert count_queries(client, f"/volumes/{V04}/") == before
+
+
+def test_person_page_query_count(client, seeds, django_assert_max_num_queries):
+    with django_assert_max_num_queries(3):
+        client.get("/people/gromyko/")
+    before = count_queries(client, "/people/gromyko/")
+    gromyko = Person.objects.get(slug="gromyko")
+    volume = Volume.objects.get(identifier=V04)
+    for n in range(1, 20):
+        letter = Letter.objects.create(volume=volume, number=n, title=f"Extra {n}", status=Letter.Status.PUBLISHED)
+        LetterPerson.objects.create(letter=letter, person=gromyko, role=LetterPerson.Role.MENTIONED)
+    assert count_queries(client, "/people/gromyko/") == before
+
+
+def test_staff_letter_page_query_count(staff_client, seeds, django_assert_max_num_queries):
+    with django_assert_max_num_queries(12):  # + session and user
+        staff_client.get(D328)
+
+
+# -- a TEI volume: persons list, terms and references inside the text ----------------------------
+
+
+@pytest.fixture
+def tei_v33(db):
+    from catalog.ingest.pipeline import import_paths
+    from tests.conftest import TEI_V33
+
+    result = import_paths([TEI_V33], publish=True)
+    assert not result.failures, result.failures
+
+
+def test_tei_letter_links_people_terms_and_documents(client, tei_v33, django_assert_max_num_queries):
+    with django_assert_max_num_queries(12):
+        response = client.get(f"/volumes/{V33}/d192/")
+    assert response.status_code == 200
+    html = text_of(response)
+    # persName corresp="#p_BZ_1" → the persons list's Brzezinski, through PersonIdentifier.
+    slug = Person.objects.get(identifiers__volume__identifier=V33, identifiers__local_id="p_BZ_1").slug
+    assert f'<a class="person" href="/people/{slug}/">Brzezinski</a>' in html
+    assert re.search(r'<abbr class="term" title="[^"]+">SALT</abbr>', html)
+    # Footnote 3 "See Document 190." points at a document of the excerpt.
+    assert '<a class="ref" href="/volumes/frus1969-76v33/d190/">Document 190</a>' in html
+    assert client.get(f"/people/{slug}/").status_code == 200
+
+
+def test_tei_volume_page_query_count_is_fixed(client, tei_v33, django_assert_max_num_queries):
+    with django_assert_max_num_queries(5):
+        response = client.get(f"/volumes/{V33}/")
+    assert response.status_code == 200
+    html = text_of(response)
+    assert "FRUS, 1969–1976, Volume XXXIII" in html
+    assert html.count('class="doc-number"') == 11  # d188–d198
