@@ -1,5 +1,10 @@
 # Letterbook: `make run` sets everything up and serves; `make test` runs the whole suite.
+SHELL := /bin/bash
+.SHELLFLAGS := -o pipefail -c
 PYTHON ?= python3
+# This machine's pip configuration names local package folders that may not exist; pip warns about
+# each on every install. Keep the output to what matters.
+QUIET_PIP := grep -v "is ignored: it is neither a file nor a directory" || true
 VENV ?= .venv
 PY := $(VENV)/bin/python
 DEV_ENV := DEBUG=1
@@ -8,8 +13,8 @@ DEV_ENV := DEBUG=1
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q -r requirements-dev.txt
+	$(PY) -m pip install -q --upgrade pip 2>&1 | { $(QUIET_PIP); }
+	$(PY) -m pip install -q -r requirements-dev.txt 2>&1 | { $(QUIET_PIP); }
 	touch $@
 
 install: $(VENV)/.installed

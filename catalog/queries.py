@@ -162,6 +162,16 @@ def volume_page(identifier: str, user) -> tuple[Volume, list[ChapterGroup]]:
     return volume, result
 
 
+def sources_consulted(volume: Volume) -> list[tuple[str, list[str]]]:
+    """The volume's own list of sources: (repository, [collections]) in the order it prints them."""
+    grouped: OrderedDict[str, list[str]] = OrderedDict()
+    links = Volume.sources_consulted.through.objects.filter(volume=volume).order_by("id")
+    rows = links.values_list("archivalsource__repository", "archivalsource__collection")
+    for repository, collection in rows:
+        grouped.setdefault(repository, []).append(collection)
+    return list(grouped.items())
+
+
 # -- one letter ----------------------------------------------------------------------------------
 
 

@@ -58,6 +58,7 @@ def volume_detail(request, identifier: str):
             "groups": groups,
             "has_chapters": any(g.chapter for g in groups),
             "count": sum(len(g.letters) for g in groups),
+            "sources": queries.sources_consulted(volume),
         },
     )
 

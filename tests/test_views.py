@@ -562,3 +562,22 @@ def test_tei_volume_page_query_count_is_fixed(client, tei_v33, django_assert_max
     html = text_of(response)
     assert "FRUS, 1969–1976, Volume XXXIII" in html
     assert html.count('class="doc-number"') == 11  # d188–d198
+
+
+@pytest.mark.django_db
+def test_volume_page_lists_its_sources_consulted(client, django_assert_max_num_queries):
+    from catalog.ingest.pipeline import import_paths
+    from tests.conftest import TEI_V33
+
+    import_paths([TEI_V33], publish=True)
+    with django_assert_max_num_queries(6):
+        response = client.get("/volumes/frus1969-76v33/")
+    html = response.content.decode()
+    assert "<h2>Sources consulted</h2>" in html
+    assert "<dt>Jimmy Carter Presidential Library</dt>" in html
+    assert "<dd>National Security Affairs, Brzezinski Material, Subject File</dd>" in html
+    # The order the volume prints: Department of State first, the Carter Library after the Nixon and Ford ones.
+    assert html.index("<dt>Department of State</dt>") < html.index("<dt>Richard M. Nixon Presidential Library</dt>")
+    assert html.index("<dt>Gerald R. Ford Presidential Library</dt>") < html.index(
+        "<dt>Jimmy Carter Presidential Library</dt>"
+    )

@@ -261,6 +261,7 @@ class VolumeLoader:
             volume.save()
         self.volume = volume
         self.people = PersonResolver(volume, self.report, record.persons)
+        self.sources_cache: dict[tuple, ArchivalSource] = {}
         existing_terms = {t.xml_id: t for t in Term.objects.filter(volume=volume)}
         new_terms = []
         for term in record.terms:
@@ -275,8 +276,13 @@ class VolumeLoader:
         self.terms = {t.xml_id: t for t in Term.objects.filter(volume=volume)}
         for person in record.persons:
             self.people.resolve(person)
+        if record.collections:
+            consulted = [
+                self.source_for(c.repository, c.collection, c.box, c.folder, c.raw) for c in record.collections
+            ]
+            known = set(volume.sources_consulted.values_list("pk", flat=True))
+            volume.sources_consulted.add(*[s for s in consulted if s.pk not in known])
         self.chapters = {c.xml_id: c for c in Chapter.objects.filter(volume=volume)}
-        self.sources_cache: dict[tuple, ArchivalSource] = {}
         self.existing = {
             number: (pk, checksum, status, published_at)
             for number, pk, checksum, status, published_at in Letter.objects.filter(volume=volume).values_list(

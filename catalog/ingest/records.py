@@ -150,6 +150,8 @@ class VolumeRecord:
     terms: list[TermRecord] = field(default_factory=list)
     chapters: list[ChapterRecord] = field(default_factory=list)
     repositories: list[str] = field(default_factory=list)
+    # The volume's guide to its sources: every collection it lists, under its repository.
+    collections: list[SourceCitation] = field(default_factory=list)
 
 
 @dataclass

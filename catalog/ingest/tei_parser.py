@@ -1028,6 +1028,26 @@ class _TeiStream:
                     name = element_text(lead).split(",")[0].strip().rstrip(".")
                     if name and name not in self.volume.repositories:
                         self.volume.repositories.append(name)
+                    self.read_collections(item, name, [])
+
+    def read_collections(self, item, repository: str, path: list[str]) -> None:
+        """The nested items under a repository of the sources list, as collection paths."""
+        for child_list in (e for e in item if _local(e.tag) == "list"):
+            for child in child_list:
+                if _local(child.tag) != "item":
+                    continue
+                # "Lot Files. For other lot files …": the name is the first sentence ("Cyrus R. Vance" is one).
+                label = re.split(
+                    r"(?<=[a-z]{2})\.\s", element_text(child, skip=frozenset({"note", "list"})), maxsplit=1
+                )[0]
+                label = label.strip().rstrip(".").strip()
+                if not label:
+                    continue
+                collection = ", ".join([*path, label])
+                self.volume.collections.append(
+                    SourceCitation(repository=repository, collection=collection, raw=f"{repository}, {collection}")
+                )
+                self.read_collections(child, repository, [*path, label])
 
     # lazy part ----------------------------------------------------------------------------------------
     def letters(self) -> Iterator[LetterRecord]:

@@ -12,6 +12,9 @@ class Volume(models.Model):
     volume_number = models.CharField(max_length=50, blank=True)
     editors = models.JSONField(default=list, blank=True, help_text='[{"name": …, "role": …}]')
     year_published = models.PositiveSmallIntegerField(null=True, blank=True)
+    sources_consulted = models.ManyToManyField(
+        "catalog.ArchivalSource", blank=True, related_name="volumes", help_text="The volume's own list of sources"
+    )
     created = models.DateTimeField(auto_now_add=True)
     modified = models.DateTimeField(auto_now=True)
 

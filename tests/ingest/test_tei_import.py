@@ -84,6 +84,10 @@ class TestVolumeImport:
         assert Footnote.objects.filter(letter__volume=volume, kind="source").count() == 11
         assert Person.objects.count() == 140
         assert Term.objects.filter(volume=volume).count() == 167
+        assert volume.sources_consulted.count() == 82
+        assert volume.sources_consulted.filter(
+            repository="Jimmy Carter Presidential Library", collection="National Security Affairs, Staff Material"
+        ).exists()
         assert list(Letter.objects.filter(date_min__isnull=True).values_list("number", flat=True)) == [190, 192]
         carter = Person.objects.get(identifiers__local_id="p_CJ_2")
         assert carter.display_name == "Jimmy Carter"

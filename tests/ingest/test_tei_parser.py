@@ -696,3 +696,18 @@ def test_undefined_entity_is_an_error_not_a_lost_character(tmp_path):
         list(parse_tei(path).letters)
     assert caught.value.line == 4
     assert "&mdash;" in caught.value.message
+
+
+def test_sources_list_gives_repositories_and_their_collections():
+    volume = parse_tei(TEI_V33).volume
+    collections = [(c.repository, c.collection) for c in volume.collections]
+    assert len(collections) == 82
+    assert collections[0] == ("Department of State", "Central Foreign Policy Files")
+    assert ("Department of State", "INR/IL Historical Files, Lot 82D241, Secretary of State Cyrus R. Vance Files") in (
+        collections
+    )
+    assert (
+        "Jimmy Carter Presidential Library",
+        "National Security Affairs, Brzezinski Material, Subject File",
+    ) in collections
+    assert parse_tei(TEI_QUEBEC).volume.collections == []  # this excerpt kept no sources list
