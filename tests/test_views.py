@@ -581,3 +581,15 @@ def test_volume_page_lists_its_sources_consulted(client, django_assert_max_num_q
     assert html.index("<dt>Gerald R. Ford Presidential Library</dt>") < html.index(
         "<dt>Jimmy Carter Presidential Library</dt>"
     )
+
+
+@pytest.mark.django_db
+def test_a_wartime_telegram_is_dated_on_its_own_day(client):
+    """FRUS writes -05:00 on Washington dates all year; in March 1944 Washington kept War Time."""
+    from catalog.ingest.pipeline import import_paths
+    from tests.conftest import TEI_QUEBEC
+
+    import_paths([TEI_QUEBEC], publish=True)
+    html = client.get("/volumes/frus1944Quebec/d1/").content.decode()
+    assert "March 18, 1944" in html
+    assert "March 18–19, 1944" not in html

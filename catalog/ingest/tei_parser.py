@@ -260,7 +260,13 @@ def _precision(value: str) -> str:
 
 def _moment(value: str, *, end: bool) -> datetime.datetime | None:
     """An ISO date or date-time as an aware datetime: the start, or with ``end`` the last second, of
-    the period it names. Values without an offset are Washington time."""
+    the period it names, in Washington time.
+
+    FRUS files write a fixed ``-05:00`` (or ``-04:00``) on Washington dates whatever the season, and
+    the editors' dates are Washington wall-clock dates: 1944-03-18T23:59:59-05:00 means the end of
+    March 18 in Washington, which then kept War Time (UTC−4); converting the instant would move it to
+    March 19. So a North American Eastern offset is read as Washington local time; other offsets
+    (and ``Z``) are kept as written."""
     match = _ISO.match(value.strip())
     if not match:
         return None
@@ -269,7 +275,7 @@ def _moment(value: str, *, end: bool) -> datetime.datetime | None:
     last_day = calendar.monthrange(year, month)[1]
     day = int(match["d"]) if match["d"] else (last_day if end else 1)
     tz = WASHINGTON
-    if match["tz"]:
+    if match["tz"] and match["tz"].replace(":", "") not in ("-0500", "-0400"):
         if match["tz"] == "Z":
             tz = datetime.UTC
         else:

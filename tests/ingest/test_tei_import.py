@@ -115,7 +115,7 @@ class TestVolumeImport:
         d1 = Letter.objects.get(volume=volume, number=1)
         assert d1.title == "Prime Minister Churchill to President Roosevelt"
         assert d1.doc_type == "telegram"
-        assert d1.date_min == datetime.datetime(1944, 3, 18, tzinfo=datetime.timezone(datetime.timedelta(hours=-5)))
+        assert d1.date_min == datetime.datetime(1944, 3, 18, tzinfo=WASHINGTON)
         assert sorted(d1.letter_people.values_list("role", "person__display_name")) == [
             ("recipient", "Roosevelt"),
             ("sender", "Churchill"),

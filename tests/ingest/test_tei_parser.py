@@ -22,7 +22,6 @@ TEI_QUEBEC = FIXTURES / "frus1944Quebec-excerpt.xml"
 SEED_CARTER = FIXTURES / "frus1969-76v33" / "000_dd5f1a60df42d359.txt"
 V33 = "frus1969-76v33"
 WASHINGTON = ZoneInfo("America/New_York")
-EST = datetime.timezone(datetime.timedelta(hours=-5))
 
 
 @pytest.fixture(scope="module")
@@ -373,9 +372,10 @@ def test_quebec_d1(quebec):
     d1 = letters[1]
     assert d1.title == "Prime Minister Churchill to President Roosevelt"
     assert d1.doc_type == "telegram"  # "correspondence" by the heading; the source note names the form
-    assert d1.date_min == datetime.datetime(1944, 3, 18, tzinfo=EST)
-    assert d1.date_max == datetime.datetime(1944, 3, 18, 23, 59, 59, tzinfo=EST)
-    assert d1.date_min.utcoffset() == datetime.timedelta(hours=-5)
+    # Washington wall-clock dates: in March 1944 Washington kept War Time, UTC−4.
+    assert d1.date_min == datetime.datetime(1944, 3, 18, tzinfo=WASHINGTON)
+    assert d1.date_max == datetime.datetime(1944, 3, 18, 23, 59, 59, tzinfo=WASHINGTON)
+    assert d1.date_min.utcoffset() == datetime.timedelta(hours=-4)
     assert d1.date_precision == "day"
     assert (d1.place, d1.dateline) == ("London", "London, March 18, 1944.")
     assert d1.classification == "Most Secret"
@@ -423,7 +423,8 @@ def test_quebec_d2_and_pages(quebec):
     assert pages == {1: (3, 3), 2: (3, 4), 3: (4, 4), 4: (4, 4), 5: (5, 5), 6: (5, 6), 7: (6, 6), 8: (6, 7)}
     assert [letters[n].classification for n in (5, 6)] == ["Top Secret", "Top Secret; Priority"]
     assert all(letter.doc_type == "telegram" for letter in letters.values())
-    assert all(letter.date_min.utcoffset() == datetime.timedelta(hours=-5) for letter in letters.values())
+    assert all(letter.date_min.tzinfo is WASHINGTON and letter.date_min.hour == 0 for letter in letters.values())
+    assert all(letter.date_max.date() == letter.date_min.date() for letter in letters.values())
 
 
 # -- streaming --------------------------------------------------------------------------------------
