@@ -9,32 +9,17 @@ from django.utils.html import format_html, format_html_join
 
 from catalog.models import Revision
 
-from .utils import admin_link, changes_table
+from .utils import LetterColumnMixin, ReadOnlyAdmin, changes_table
 
 
 @admin.register(Revision)
-class RevisionAdmin(admin.ModelAdmin):
+class RevisionAdmin(LetterColumnMixin, ReadOnlyAdmin):
     list_display = ["created", "origin", "letter_link", "user", "changed", "comment"]
     list_filter = ["origin", "created"]
     list_select_related = ["letter__volume", "user"]
     search_fields = ["comment", "letter__title", "=letter__xml_id", "user__username"]
     fields = ["created", "origin", "letter_link", "user", "comment", "changes_detail"]
     readonly_fields = fields
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-    @admin.display(description="letter", ordering="letter")
-    def letter_link(self, obj):
-        if obj.letter_id is None:
-            return "—"
-        return admin_link(obj.letter, f"{obj.letter.volume.identifier} d{obj.letter.number}")
 
     @admin.display(description="changes")
     def changed(self, obj):

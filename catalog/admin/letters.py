@@ -24,6 +24,7 @@ from catalog.resources import LetterResource
 
 from .utils import (
     ExportMixinRequiringView,
+    LetterColumnMixin,
     PrefilledAutocompleteSelect,
     ReadOnlyAdmin,
     admin_link,
@@ -553,16 +554,12 @@ def related_changes(model, before, after) -> dict:
 
 
 @admin.register(Footnote)
-class FootnoteAdmin(ReadOnlyAdmin):
+class FootnoteAdmin(LetterColumnMixin, ReadOnlyAdmin):
     list_display = ["letter_link", "number", "kind", "excerpt"]
     list_filter = ["kind"]
     list_select_related = ["letter__volume"]
     search_fields = ["text", "letter__title", "=letter__xml_id"]
     ordering = ["letter__volume__identifier", "letter__number", "number"]
-
-    @admin.display(description="letter", ordering="letter__number")
-    def letter_link(self, obj):
-        return admin_link(obj.letter, f"{obj.letter.volume.identifier} d{obj.letter.number}")
 
     @admin.display(description="text")
     def excerpt(self, obj):
@@ -570,15 +567,11 @@ class FootnoteAdmin(ReadOnlyAdmin):
 
 
 @admin.register(CrossReference)
-class CrossReferenceAdmin(ReadOnlyAdmin):
+class CrossReferenceAdmin(LetterColumnMixin, ReadOnlyAdmin):
     list_display = ["letter_link", "footnote_number", "target_volume", "target_number", "target_link", "text"]
     list_filter = [("target", admin.EmptyFieldListFilter)]
     list_select_related = ["letter__volume", "footnote", "target__volume"]
     search_fields = ["target_volume", "text", "letter__title"]
-
-    @admin.display(description="letter", ordering="letter__number")
-    def letter_link(self, obj):
-        return admin_link(obj.letter, f"{obj.letter.volume.identifier} d{obj.letter.number}")
 
     @admin.display(description="footnote")
     def footnote_number(self, obj):

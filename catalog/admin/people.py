@@ -15,7 +15,15 @@ from django.utils.html import format_html, format_html_join
 from catalog.models import Letter, LetterPerson, Person, PersonIdentifier, Revision
 from catalog.resources import PersonResource
 
-from .utils import ExportMixinRequiringView, ReadOnlyAdmin, admin_link, admin_url, changelist_url, site_url
+from .utils import (
+    ExportMixinRequiringView,
+    LetterColumnMixin,
+    ReadOnlyAdmin,
+    admin_link,
+    admin_url,
+    changelist_url,
+    site_url,
+)
 
 
 def letter_count_subquery():
@@ -337,15 +345,11 @@ class PersonIdentifierAdmin(admin.ModelAdmin):
 
 
 @admin.register(LetterPerson)
-class LetterPersonAdmin(ReadOnlyAdmin):
+class LetterPersonAdmin(LetterColumnMixin, ReadOnlyAdmin):
     list_display = ["letter_link", "person_link", "role", "name_as_written"]
     list_filter = ["role"]
     list_select_related = ["letter__volume", "person"]
     search_fields = ["person__display_name", "name_as_written", "letter__title"]
-
-    @admin.display(description="letter", ordering="letter")
-    def letter_link(self, obj):
-        return admin_link(obj.letter, f"{obj.letter.volume.identifier} d{obj.letter.number}")
 
     @admin.display(description="person", ordering="person__sort_name")
     def person_link(self, obj):

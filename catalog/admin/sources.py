@@ -9,7 +9,7 @@ from django.utils.html import format_html, format_html_join
 
 from catalog.models import ArchivalSource, Letter, SourceCitation
 
-from .utils import ReadOnlyAdmin, admin_link, changelist_url
+from .utils import LetterColumnMixin, ReadOnlyAdmin, admin_link, changelist_url
 
 
 def citation_count_subquery():
@@ -69,15 +69,11 @@ class ArchivalSourceAdmin(admin.ModelAdmin):
 
 
 @admin.register(SourceCitation)
-class SourceCitationAdmin(ReadOnlyAdmin):
+class SourceCitationAdmin(LetterColumnMixin, ReadOnlyAdmin):
     list_display = ["letter_link", "footnote_number", "source_link", "is_source_note"]
     list_filter = ["is_source_note", "source__repository"]
     list_select_related = ["letter__volume", "footnote", "source"]
     search_fields = ["raw", "source__repository", "source__collection", "source__folder", "letter__title"]
-
-    @admin.display(description="letter", ordering="letter__number")
-    def letter_link(self, obj):
-        return admin_link(obj.letter, f"{obj.letter.volume.identifier} d{obj.letter.number}")
 
     @admin.display(description="footnote")
     def footnote_number(self, obj):

@@ -135,6 +135,16 @@ def prefilled_formset(*names: str):
     return type("PrefilledFormSet", (PrefilledAutocompleteFormSet,), {"prefilled_fields": names})
 
 
+class LetterColumnMixin:
+    """A changelist column linking a record's letter ("frus1969-76v33 d193") to its admin page."""
+
+    @admin.display(description="letter", ordering="letter__number")
+    def letter_link(self, obj):
+        if obj.letter_id is None:
+            return "—"
+        return admin_link(obj.letter, f"{obj.letter.volume.identifier} d{obj.letter.number}")
+
+
 class ReadOnlyAdmin(admin.ModelAdmin):
     """Records edited on their letter's page (so that each change there writes a Revision)."""
 
