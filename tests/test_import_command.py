@@ -51,3 +51,29 @@ def test_bad_input_fails_with_file_and_line(tmp_path):
 def test_missing_path():
     with pytest.raises(CommandError, match="no such file or directory"):
         run("/nonexistent/volume.xml")
+
+
+def test_progress_line_shows_rate_and_eta(monkeypatch):
+    from catalog.management.commands import import_volume
+
+    clock = iter([100.0, 110.0, 120.0])  # started, then two updates ten seconds apart
+    monkeypatch.setattr(import_volume.time, "monotonic", lambda: next(clock))
+    stream = StringIO()
+    bar = import_volume.Progress("v33.xml", total=100, stream=stream, min_seconds=0)
+    bar(50)
+    bar(100)
+    bar.finish()
+    lines = stream.getvalue().split("\r")
+    assert lines[1] == "v33.xml [###############...............] 50/100 5.0 docs/s ETA 10s"
+    assert lines[2] == "v33.xml [##############################] 100/100 5.0 docs/s ETA 0s\n"
+
+
+def test_progress_stays_quiet_on_short_runs():
+    from catalog.management.commands import import_volume
+
+    stream = StringIO()
+    bar = import_volume.Progress("v33.xml", total=2, stream=stream)
+    bar(1)
+    bar(2)
+    bar.finish()
+    assert stream.getvalue() == ""
