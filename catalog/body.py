@@ -203,6 +203,25 @@ def inline_text(children: list) -> str:
     return para.text()
 
 
+def validate_body(blocks, path: str = "body") -> None:
+    """Raise ValueError naming the first node that is not of this format (an editor may type JSON)."""
+    if not isinstance(blocks, list):
+        raise ValueError(f"{path}: expected a list of nodes, found {type(blocks).__name__}")
+    for index, node in enumerate(blocks):
+        where = f"{path}[{index}]"
+        if isinstance(node, str):
+            continue
+        if not isinstance(node, dict) or not isinstance(node.get("tag"), str):
+            raise ValueError(f'{where}: expected a string or an object with a "tag" string')
+        tag = node["tag"]
+        if tag == "fn" and not (isinstance(node.get("n"), int) or str(node.get("n", "")).isdigit()):
+            raise ValueError(f'{where}: a footnote marker needs a whole number "n", found {node.get("n")!r}')
+        if tag == "pb" and not isinstance(node.get("n"), str | int):
+            raise ValueError(f'{where}: a page break needs its page "n"')
+        if "children" in node:
+            validate_body(node["children"], f"{where}.children")
+
+
 def iter_nodes(nodes: list):
     """Every dict node of a tree, depth first."""
     for node in nodes:

@@ -396,8 +396,13 @@ class LetterFilter(django_filters.FilterSet):
     doc_type = django_filters.ChoiceFilter(
         choices=Letter._meta.get_field("doc_type").choices, label="Document type", empty_label="Any type"
     )
-    year_from = django_filters.NumberFilter(field_name="date_min__year", lookup_expr="gte", label="From year")
-    year_to = django_filters.NumberFilter(field_name="date_min__year", lookup_expr="lte", label="To year")
+    # Years a date can hold; anything else is an invalid value, ignored like the others.
+    year_from = django_filters.NumberFilter(
+        field_name="date_min__year", lookup_expr="gte", label="From year", min_value=1, max_value=9999, decimal_places=0
+    )
+    year_to = django_filters.NumberFilter(
+        field_name="date_min__year", lookup_expr="lte", label="To year", min_value=1, max_value=9999, decimal_places=0
+    )
     person = django_filters.CharFilter(method="filter_person", label="Person")
     repository = django_filters.CharFilter(method="filter_repository", label="Repository")
 

@@ -593,3 +593,11 @@ def test_a_wartime_telegram_is_dated_on_its_own_day(client):
     html = client.get("/volumes/frus1944Quebec/d1/").content.decode()
     assert "March 18, 1944" in html
     assert "March 18–19, 1944" not in html
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("query", ["year_to=0", "year_from=12345", "year_from=-5", "year_from=1e400", "year_to=1978.5"])
+def test_out_of_range_years_are_ignored(client, import_seeds, query):
+    response = client.get(f"/letters/?{query}")
+    assert response.status_code == 200
+    assert b"Letter From President Carter to Soviet General Secretary Brezhnev" in response.content

@@ -46,7 +46,7 @@ _CLASSIFICATION = re.compile(
     + "|".join(re.escape(c) for c in CLASSIFICATIONS)
     + r")(?:\s*[;,]\s*(?:"
     + "|".join(re.escape(c) for c in sorted(CAVEATS, key=len, reverse=True))
-    + r")[^.;]*)*)\.",
+    + r")[^.;,]*)*)\.",
 )
 _REPOSITORY = re.compile(
     r"^(?:"

@@ -17,6 +17,7 @@ People are matched by a documented rule (see ``PersonResolver``).
 
 from __future__ import annotations
 
+import datetime
 import hashlib
 import json
 from collections.abc import Callable
@@ -65,11 +66,33 @@ FORMAT_RANK = {"text": 0, "tei": 1}
 
 @dataclass
 class Conflict:
-    number: int
+    number: int | None  # the letter's number; None for the volume, a term or a person
     field: str
     editor_value: object
     import_value: object
     forced: bool = False
+    subject: str = ""  # "volume", "term SALT", "person Jimmy Carter" when not a letter
+
+    @property
+    def label(self) -> str:
+        return self.subject or f"d{self.number}"
+
+
+SKIP, APPLY, CONFLICT = "skip", "apply", "conflict"
+
+
+def merge_decision(current, last_import, new) -> str:
+    """The three-way merge of one field: the editor's value, the last import's, this import's.
+
+    Nothing new (or the editor already has it), or an empty import value: skip. The field still
+    holds what the last import wrote: apply. Otherwise an editor changed it (blanking included):
+    a conflict.
+    """
+    if _is_empty(new) or new in (current, last_import):
+        return SKIP
+    if current == last_import:
+        return APPLY
+    return CONFLICT
 
 
 @dataclass
@@ -122,12 +145,16 @@ class ChangeReport:
         for conflict in self.conflicts:
             verdict = "import value forced over the editor's" if conflict.forced else "editor's value kept"
             hint = "" if conflict.forced else " (--force to take the import's)"
-            lines.append(f"  d{conflict.number}: conflict on {conflict.field}: {verdict}{hint}")
+            lines.append(f"  {conflict.label}: conflict on {conflict.field}: {verdict}{hint}")
         lines += [f"  person flagged for review: {name}" for name in self.people_flagged]
         return lines
 
 
 def _jsonable(value):
+    # Datetimes in UTC, so that the same moment is written the same way whether it comes from a
+    # parser (with a Washington offset) or back from the database (in UTC).
+    if isinstance(value, datetime.datetime):
+        return value.astimezone(datetime.UTC).isoformat() if value.tzinfo else value.isoformat()
     if hasattr(value, "isoformat"):
         return value.isoformat()
     return value
@@ -210,6 +237,11 @@ class PersonResolver:
             is_organization=record.is_organization,
             possible_duplicate_of=uncertain,
             needs_review=uncertain is not None,
+            import_snapshot={
+                "display_name": record.display_name,
+                "titles": sorted(record.titles),
+                "description": record.description,
+            },
         )
         self.report.people_created += 1
         if uncertain is not None:
@@ -217,23 +249,34 @@ class PersonResolver:
         return person
 
     def _enrich(self, person: Person, record: PersonRecord) -> None:
-        """Fill what the person lacks; never replace what an editor or an earlier import gave."""
+        """Add what the record knows and the person lacks, never undoing an editor's change.
+
+        A person is shared by volumes, each with its own wording, so the import only adds: a fuller
+        name (while the name is still the one an import gave), titles it has not offered before, a
+        description where none was ever imported. ``import_snapshot`` remembers what imports gave.
+        """
+        snapshot = dict(person.import_snapshot or {})
         changed = False
-        if not person.description and record.description:
-            person.description = record.description
+        imported_description = snapshot.get("description", person.description)
+        if not person.description and not imported_description and record.description:
+            person.description = snapshot["description"] = record.description
             changed = True
+        name_untouched = person.display_name == snapshot.get("display_name", person.display_name)
         fuller_name = len(record.display_name.split()) > len(person.display_name.split())
         same_surname = normalise(surname(record.display_name)) == normalise(surname(person.display_name))
-        if fuller_name and same_surname and not record.is_organization:
+        if name_untouched and fuller_name and same_surname and not record.is_organization:
             person.aliases = sorted({*person.aliases, person.display_name})
-            person.display_name = record.display_name
+            person.display_name = snapshot["display_name"] = record.display_name
             person.sort_name = record.sort_name or person.sort_name
             changed = True
-        new_titles = [t for t in record.titles if t not in person.titles]
+        offered = snapshot.get("titles", person.titles)
+        new_titles = [t for t in record.titles if t not in offered and t not in person.titles]
         if new_titles:
             person.titles = [*person.titles, *new_titles]
             changed = True
-        if changed:
+        snapshot["titles"] = sorted({*offered, *record.titles})
+        if changed or snapshot != person.import_snapshot:
+            person.import_snapshot = snapshot
             person.save()
 
 
@@ -250,14 +293,8 @@ class VolumeLoader:
     def load_volume(self) -> Volume:
         record = self.parsed.volume
         volume, created = Volume.objects.get_or_create(identifier=record.identifier)
-        changed = created
-        for name in ("title", "series", "subseries", "volume_number", "editors", "year_published"):
-            value = getattr(record, name)
-            if not _is_empty(value) and getattr(volume, name) != value:
-                # Front matter is the edition's, not an editor's: the newest import wins.
-                setattr(volume, name, value)
-                changed = True
-        if changed:
+        fields = ("title", "series", "subseries", "volume_number", "editors", "year_published")
+        if self.merge_object(volume, {name: getattr(record, name) for name in fields}, "volume") or created:
             volume.save()
         self.volume = volume
         self.people = PersonResolver(volume, self.report, record.persons)
@@ -265,12 +302,12 @@ class VolumeLoader:
         existing_terms = {t.xml_id: t for t in Term.objects.filter(volume=volume)}
         new_terms = []
         for term in record.terms:
+            values = {"term": term.term, "expansion": term.expansion}
             current = existing_terms.get(term.key)
             if current is None:
-                new_terms.append(Term(volume=volume, xml_id=term.key, term=term.term, expansion=term.expansion))
-            elif (current.term, current.expansion) != (term.term, term.expansion):
-                current.term, current.expansion = term.term, term.expansion
-                current.save(update_fields=["term", "expansion"])
+                new_terms.append(Term(volume=volume, xml_id=term.key, import_snapshot=values, **values))
+            elif changed := self.merge_object(current, values, f"term {current.term}"):
+                current.save(update_fields=changed)
         Term.objects.bulk_create(new_terms)
         self.report.terms = len(record.terms)
         self.terms = {t.xml_id: t for t in Term.objects.filter(volume=volume)}
@@ -281,7 +318,15 @@ class VolumeLoader:
                 self.source_for(c.repository, c.collection, c.box, c.folder, c.raw) for c in record.collections
             ]
             known = set(volume.sources_consulted.values_list("pk", flat=True))
-            volume.sources_consulted.add(*[s for s in consulted if s.pk not in known])
+            # Through rows written one by one in order (``add()`` goes through a set): the volume's
+            # page lists its sources in the order the volume prints them.
+            through = Volume.sources_consulted.through
+            rows, seen = [], set(known)
+            for source in consulted:
+                if source.pk not in seen:
+                    seen.add(source.pk)
+                    rows.append(through(volume=volume, archivalsource=source))
+            through.objects.bulk_create(rows)
         self.chapters = {c.xml_id: c for c in Chapter.objects.filter(volume=volume)}
         self.existing = {
             number: (pk, checksum, status, published_at)
@@ -291,6 +336,33 @@ class VolumeLoader:
         }
         self.seen: set[int] = set()
         return volume
+
+    def merge_object(self, obj, new: dict, subject: str) -> list[str]:
+        """Three-way merge of an object's imported fields against its ``import_snapshot``.
+
+        Returns the fields to save (empty: nothing changed); reports conflicts; records in the
+        snapshot the values this import gave (a kept conflict keeps the old one, so it is reported
+        again next time).
+        """
+        snapshot = dict(obj.import_snapshot or {})
+        changed = []
+        for name, value in new.items():
+            value = _jsonable(value)
+            current = _jsonable(getattr(obj, name))
+            decision = merge_decision(current, snapshot.get(name, current), value)
+            if decision == CONFLICT:
+                self.report.conflicts.append(Conflict(None, name, current, value, forced=self.force, subject=subject))
+                if not self.force:
+                    continue
+            if decision != SKIP:
+                setattr(obj, name, value)
+                changed.append(name)
+            if not _is_empty(value):
+                snapshot[name] = value
+        if snapshot != obj.import_snapshot:
+            obj.import_snapshot = snapshot
+            changed.append("import_snapshot")
+        return changed
 
     def chapter_for(self, key: str) -> Chapter | None:
         if not key:
@@ -415,13 +487,11 @@ class VolumeLoader:
         downgrade = FORMAT_RANK.get(snapshot.get("_format"), 0) > FORMAT_RANK[self.source_format]
         to_apply, changes, kept = set(), {}, set()
         for name, new_value in new.items():
-            old_import = snapshot.get(name)
             now = current[name]
-            if new_value in (now, old_import):
-                continue
-            if _is_empty(new_value) or (downgrade and not _is_empty(now)):
-                continue  # never blank a field, never let a text export override the master file
-            if now == old_import or name not in snapshot or _is_empty(now):
+            decision = merge_decision(now, snapshot.get(name, now), new_value)
+            if decision == SKIP or (downgrade and not _is_empty(now)):
+                continue  # nothing new, never blank a field, never let a text export override the TEI
+            if decision == APPLY:
                 to_apply.add(name)
                 changes[name] = [now, new_value]
                 continue
@@ -448,7 +518,9 @@ class VolumeLoader:
         letter.import_checksum = "" if kept else checksum
         if self.publish and not letter.is_published and letter.published_at is None:
             self.publish_letter(letter)
-        self.apply(letter, new, to_apply)
+        # Rows rebuilt only because the footnotes were (their citations and references hang on
+        # them) are rebuilt from what the letter holds now, an editor's corrections included.
+        self.apply(letter, {name: new[name] if name in to_apply else current[name] for name in new}, to_apply)
         if to_apply:
             Revision.objects.create(
                 letter=letter,

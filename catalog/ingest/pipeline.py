@@ -6,6 +6,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from django.db import DatabaseError
+
 from .loader import ChangeReport, load_volume
 from .records import ParseError
 from .tei_parser import is_tei, parse_tei
@@ -134,6 +136,9 @@ def import_paths(
             )
         except ParseError as error:
             result.failures.append((job.label, str(error)))
+        except DatabaseError as error:
+            # Rolled back with its transaction; the other volumes still import.
+            result.failures.append((job.label, f"{job.label}: the database refused the volume: {error}"))
         else:
             result.reports.append(report)
     return result

@@ -95,7 +95,8 @@ def _doctype_end(text: str, start: int) -> int | None:
 def scan_prolog(text: str) -> tuple[str | None, int | None, str]:
     """Walk the prolog: (root element's local name or None, offset of a DOCTYPE or None, the DOCTYPE).
 
-    Raises ValueError when a DOCTYPE does not end inside ``text``.
+    Raises ValueError(offset) when a DOCTYPE, comment or processing instruction does not end
+    inside ``text``: what lies beyond cannot be vetted, so it is not read.
     """
     index, doctype_at, doctype = 0, None, ""
     length = len(text)
@@ -105,12 +106,12 @@ def scan_prolog(text: str) -> tuple[str | None, int | None, str]:
         if text.startswith("<?", index):
             end = text.find("?>", index + 2)
             if end < 0:
-                break
+                raise ValueError(index)
             index = end + 2
         elif text.startswith("<!--", index):
             end = text.find("-->", index + 4)
             if end < 0:
-                break
+                raise ValueError(index)
             index = end + 3
         elif text.startswith("<!DOCTYPE", index):
             end = _doctype_end(text, index)
@@ -137,7 +138,8 @@ def check_prolog(path: str | Path) -> None:
         raise ParseError(
             path,
             _line(text, offset),
-            f"refused: the DOCTYPE declaration does not end within the first {PROLOG_LIMIT // 1024} KiB",
+            "refused: a DOCTYPE, comment or processing instruction before the root element does not end "
+            f"within the first {PROLOG_LIMIT // 1024} KiB",
         ) from None
     if doctype_at is not None and "<!ENTITY" in doctype:
         at = doctype_at + doctype.index("<!ENTITY")

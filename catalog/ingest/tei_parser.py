@@ -527,6 +527,12 @@ class _LetterBuilder:
         for note in notes:
             raw = (note.get("n") or "").strip()
             if raw.isdecimal():
+                if int(raw) in self.note_numbers.values():
+                    raise ParseError(
+                        self.stream.path,
+                        note.sourceline,
+                        f'expected each note of a document to have its own n, found n="{raw}" twice',
+                    )
                 self.note_numbers[note] = int(raw)
                 highest = max(highest, int(raw))
             elif note.get("type") == "source" and not raw:

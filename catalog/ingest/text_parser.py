@@ -54,7 +54,8 @@ _PAGE_LINE = re.compile(r"^\[Page\s+(\w+)\]$")
 _INLINE_PAGE = re.compile(r" ?\[Page\s+(\w+)\] ?")
 _HEADING = re.compile(r"^(?P<number>\d+)\.\s+(?P<heading>\S.*)$")
 _FOOTNOTE_LINE = re.compile(r"^[ \t]+(?P<number>\d+)\.\s+(?P<text>.*)$")
-_HEADING_MARKER = re.compile(r"(?<=[^\s\d])1$")
+_HEADING_MARKER = re.compile(r"(?<=\S)1$")
+_AFTER_MARKER = frozenset("—–)];:,.”’\"'")
 _SALUTATION = re.compile(r"^(?:Dear|My dear|Mr\.|Madam|Sir|Excellency|Your Excellency)\b.*[:,]$")
 _SIGNATURE_TOKEN = re.compile(r"^(?:[A-Z][\w’'\-]*\.?|[A-Z]\.)$")
 _CROSS_REFERENCE_ONLY = re.compile(r"^See\s+(?:footnote\s+\d+,\s+)?Documents?\s+[\d,\sand]+\.?$")
@@ -85,17 +86,20 @@ class _Paragraph:
         self.text = "".join(pieces)
         self.markers: list[tuple[int, int]] = []  # (position, footnote number)
 
-    def is_boundary(self, position: int) -> bool:
-        """Can a footnote marker end here? At a space, the end, or a page break."""
+    def is_boundary(self, position: int, *, punctuation: bool) -> bool:
+        """Can a footnote marker end here? At a space, the end, a page break, or (``punctuation``)
+        before punctuation that follows a marker in print ("objectives.”2—which", "(at Tab A2)")."""
         return (
             position == len(self.text)
             or self.text[position].isspace()
+            or (punctuation and self.text[position] in _AFTER_MARKER)
             or any(p == position for p, _ in self.page_breaks)
         )
 
 
 def _candidates(paragraphs: list[_Paragraph], marker: int, start: tuple[int, int]):
-    """Places where ``marker`` may stand at or after ``start``: glued to a word first, then to a number."""
+    """Places where ``marker`` may stand at or after ``start``: glued to a word or punctuation first,
+    then glued to a number."""
     digits = str(marker)
     strong, weak = [], []
     for index in range(start[0], len(paragraphs)):
@@ -104,9 +108,14 @@ def _candidates(paragraphs: list[_Paragraph], marker: int, start: tuple[int, int
         for match in re.finditer(re.escape(digits), paragraph.text[offset:]):
             position = offset + match.start()
             end = position + len(digits)
-            if position == 0 or paragraph.text[position - 1].isspace() or not paragraph.is_boundary(end):
+            if position == 0 or paragraph.text[position - 1].isspace():
                 continue
-            (weak if paragraph.text[position - 1].isdigit() else strong).append((index, position))
+            # Glued to a number ("November 154"), a marker must be followed by a space: else every
+            # "January 12." would read as "January 1" + marker 2.
+            after_number = paragraph.text[position - 1].isdigit()
+            if not paragraph.is_boundary(end, punctuation=not after_number):
+                continue
+            (weak if after_number else strong).append((index, position))
     return strong + weak
 
 
@@ -183,7 +192,6 @@ def parse_text_document(path: Path | str, volume_identifier: str) -> tuple[Lette
     heading_line = index + 1
     number = int(heading.group("number"))
     title = heading.group("heading").strip()
-    heading_has_marker = bool(_HEADING_MARKER.search(title))
 
     # The footnotes: from the first indented "1." line to the end.
     body_end = len(lines)
@@ -200,16 +208,20 @@ def parse_text_document(path: Path | str, volume_identifier: str) -> tuple[Lette
         expected = len(footnote_texts) + 1
         if match and int(match.group("number")) == expected:
             footnote_texts.append((line_index + 1, match.group("text").strip()))
-        elif match:
+        elif match and int(match.group("number")) > expected:
             raise ParseError(
                 path, line_index + 1, f"expected footnote {expected}, found footnote {match.group('number')}"
             )
-        elif line[:1].isspace() and footnote_texts:
+        else:
+            # A footnote wrapped onto another line, indented or not ("3. …" inside footnote 4 too).
             last_line, last_text = footnote_texts[-1]
             footnote_texts[-1] = (last_line, f"{last_text} {line.strip()}")
-        else:
-            raise ParseError(path, line_index + 1, f'expected a footnote line "  {expected}. text", found {line!r}')
 
+    # Marker 1 is glued to the heading's last word, or to a number ending it ("NIE 11–3/8–761" is
+    # "NIE 11–3/8–76" + 1): after a number it is the marker only when footnote 1 is a source note.
+    heading_has_marker = bool(_HEADING_MARKER.search(title)) and (
+        not title[-2].isdigit() or bool(footnote_texts and footnote_texts[0][1].startswith("Source:"))
+    )
     if heading_has_marker:
         if not footnote_texts:
             raise ParseError(
@@ -228,6 +240,11 @@ def parse_text_document(path: Path | str, volume_identifier: str) -> tuple[Lette
         line = lines[line_index].strip()
         if _PAGE_LINE.match(line) and not current:
             blocks_source.append(("pb", _PAGE_LINE.match(line).group(1)))
+            continue
+        if _PAGE_LINE.match(line):
+            # Inside a paragraph, between two lines: a word boundary. Padded so that one space stays
+            # once the marker's own padding is removed.
+            current.append(f" {line} ")
             continue
         if not line:
             if current:

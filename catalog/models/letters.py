@@ -1,7 +1,8 @@
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.urls import reverse
 
-from catalog.body import flatten
+from catalog.body import flatten, validate_body
 from catalog.ingest.names import DOC_TYPE_CHOICES
 
 from .volumes import Chapter, Term, Volume
@@ -78,6 +79,12 @@ class Letter(models.Model):
 
     def get_absolute_url(self):
         return reverse("catalog:letter", args=[self.volume.identifier, self.number])
+
+    def clean(self):
+        try:
+            validate_body(self.body)
+        except ValueError as error:
+            raise ValidationError({"body": str(error)}) from None
 
     @property
     def is_published(self) -> bool:

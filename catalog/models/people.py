@@ -24,6 +24,8 @@ class Person(models.Model):
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="possible_duplicates"
     )
     needs_review = models.BooleanField(default=False)
+    # What imports last said of this person: an editor's later change is told from an old import.
+    import_snapshot = models.JSONField(default=dict, blank=True, editable=False)
     created = models.DateTimeField(auto_now_add=True)
     modified = models.DateTimeField(auto_now=True)
 

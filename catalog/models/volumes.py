@@ -12,6 +12,7 @@ class Volume(models.Model):
     volume_number = models.CharField(max_length=50, blank=True)
     editors = models.JSONField(default=list, blank=True, help_text='[{"name": …, "role": …}]')
     year_published = models.PositiveSmallIntegerField(null=True, blank=True)
+    import_snapshot = models.JSONField(default=dict, blank=True, editable=False)
     sources_consulted = models.ManyToManyField(
         "catalog.ArchivalSource", blank=True, related_name="volumes", help_text="The volume's own list of sources"
     )
@@ -56,6 +57,7 @@ class Term(models.Model):
     xml_id = models.CharField(max_length=64)
     term = models.CharField(max_length=200)
     expansion = models.TextField(blank=True)
+    import_snapshot = models.JSONField(default=dict, blank=True, editable=False)
 
     class Meta:
         ordering = ["volume", "term"]

@@ -239,3 +239,38 @@ def test_two_names_for_one_person_do_not_make_a_false_conflict():
     assert list(Letter.objects.get(number=328).letter_people.filter(person=shultz).values_list("role", flat=True)) == [
         "mentioned"
     ]
+
+
+# -- editors' work against later imports (each of these once lost or refused an editor's work) ------
+
+
+def test_a_footnote_change_keeps_the_editors_correction_of_a_citation(tmp_path):
+    load([SEED_CARTER], V33)
+    citation = SourceCitation.objects.get(letter__number=193, footnote__number=1)
+    citation.raw = "Carter Library, NSA, Staff Material, Office, Box 69 (corrected by an editor)"
+    citation.save()
+    changed = copy_with(tmp_path, SEED_CARTER, "in all candor", "in all candour")
+    report = load([changed], V33)
+    assert report.updated == {193: ["footnotes"]}
+    assert SourceCitation.objects.get(letter__number=193, footnote__number=1).raw.endswith("(corrected by an editor)")
+    assert "candour" in Footnote.objects.get(letter__number=193, number=2).text
+
+
+def test_a_footnote_change_keeps_the_editors_retargeted_reference(tmp_path):
+    load([SEED_REAGAN], V04)
+    CrossReference.objects.filter(letter__number=328, footnote__number=4).update(target_number=309)
+    changed = copy_with(tmp_path, SEED_REAGAN, "Matlock made some revisions", "Matlock made a few revisions")
+    report = load([changed], V04)
+    assert report.updated == {328: ["footnotes"]}
+    assert CrossReference.objects.get(letter__number=328, footnote__number=4).target_number == 309
+
+
+def test_an_editor_who_blanked_a_field_is_asked_not_overruled(tmp_path):
+    load([SEED_CARTER], V33)
+    Letter.objects.filter(number=193).update(classification="")
+    changed = copy_with(tmp_path, SEED_CARTER, "No classification marking.", "Confidential.")
+    report = load([changed], V33)
+    assert Letter.objects.get(number=193).classification == ""
+    assert [(c.field, c.editor_value, c.import_value) for c in report.conflicts] == [
+        ("classification", "", "Confidential")
+    ]

@@ -2,6 +2,7 @@
 all-or-nothing per volume, and agreement between the text and TEI paths."""
 
 import datetime
+import re
 import shutil
 from io import StringIO
 from zoneinfo import ZoneInfo
@@ -224,3 +225,61 @@ class TestVolumeImport:
         assert andrei.display_name == "Andrei A. Gromyko"
         assert andrei.needs_review
         assert andrei.possible_duplicate_of == Person.objects.get(display_name="Gromyko")
+
+
+@pytest.mark.django_db
+class TestEditorsWorkOnVolumeRecords:
+    def test_a_new_release_changing_a_date_updates_it(self, tmp_path):
+        load(TEI_V33)
+        changed = tmp_path / "v33.xml"
+        changed.write_text(
+            TEI_V33.read_text(encoding="utf-8").replace('<date when="1978-01-25">', '<date when="1978-01-26">'),
+            encoding="utf-8",
+        )
+        [report] = load(changed)
+        assert report.conflicts == []
+        assert report.updated[193] == ["date_max", "date_min"]
+        assert Letter.objects.get(number=193).date_min == datetime.datetime(1978, 1, 26, tzinfo=WASHINGTON)
+
+    def test_unchanged_reimport_keeps_editors_changes_to_people_terms_and_volume(self):
+        load(TEI_V33)
+        Person.objects.filter(identifiers__local_id="p_CFC3_1").update(display_name="Frank Carlucci")
+        Term.objects.filter(xml_id="t_SALT_1").update(expansion="Strategic Arms Limitation Talks (edited)")
+        Volume.objects.filter(identifier=V33).update(title="SALT II, 1972–1980 (edited)")
+        with CaptureQueriesContext(connection) as queries:
+            [report] = load(TEI_V33)
+        writes = [q["sql"] for q in queries if q["sql"].lstrip().upper().startswith(("INSERT", "UPDATE", "DELETE"))]
+        assert writes == []
+        assert Person.objects.get(identifiers__local_id="p_CFC3_1").display_name == "Frank Carlucci"
+        assert Term.objects.get(xml_id="t_SALT_1").expansion == "Strategic Arms Limitation Talks (edited)"
+        assert Volume.objects.get(identifier=V33).title == "SALT II, 1972–1980 (edited)"
+        assert report.conflicts == []
+
+    def test_a_changed_release_meeting_an_edited_volume_title_is_a_conflict(self, tmp_path):
+        load(TEI_V33)
+        Volume.objects.filter(identifier=V33).update(title="Edited title")
+        changed = tmp_path / "v33.xml"
+        changed.write_text(
+            TEI_V33.read_text(encoding="utf-8").replace(
+                "SALT II, 1972–1980</title>", "SALT II, 1972–1980, rev.</title>", 1
+            ),
+            encoding="utf-8",
+        )
+        [report] = load(changed)
+        assert Volume.objects.get(identifier=V33).title == "Edited title"
+        assert [(c.label, c.field) for c in report.conflicts] == [("volume", "title")]
+        assert "  volume: conflict on title: editor's value kept (--force to take the import's)" in report.details()
+
+
+@pytest.mark.django_db
+def test_duplicate_note_numbers_fail_that_volume_only(tmp_path):
+    xml = TEI_QUEBEC.read_text(encoding="utf-8")
+    bad = tmp_path / "a_bad.xml"
+    bad.write_text(re.sub(r'n="3"(\s+)xml:id="d1fn3"', r'n="2"\1xml:id="d1fn3"', xml), encoding="utf-8")
+    shutil.copy(TEI_V33, tmp_path / "b_good.xml")
+    result = import_paths([tmp_path])
+    [(label, why)] = result.failures
+    line = xml[: xml.index('xml:id="d1fn3"')].count("\n") + 1  # lxml reports where the start tag ends
+    assert why == f'{bad}:{line}: expected each note of a document to have its own n, found n="2" twice'
+    assert [r.volume for r in result.reports] == [V33]
+    assert not Volume.objects.filter(identifier="frus1944Quebec").exists()

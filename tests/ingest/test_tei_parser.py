@@ -712,3 +712,14 @@ def test_sources_list_gives_repositories_and_their_collections():
         "National Security Affairs, Brzezinski Material, Subject File",
     ) in collections
     assert parse_tei(TEI_QUEBEC).volume.collections == []  # this excerpt kept no sources list
+
+
+def test_an_entity_declaration_hidden_behind_a_huge_comment_is_refused(tmp_path):
+    hostile = tmp_path / "hidden.xml"
+    hostile.write_text(
+        '<?xml version="1.0"?>\n<!--' + "x" * (1 << 20) + '-->\n<!DOCTYPE TEI [<!ENTITY a "aaaaaaaaaa">]>\n'
+        '<TEI xmlns="http://www.tei-c.org/ns/1.0"><teiHeader/><text><body><p>&a;</p></body></text></TEI>\n',
+        encoding="utf-8",
+    )
+    with pytest.raises(ParseError, match=r"hidden.xml:2: refused: a DOCTYPE, comment or processing instruction"):
+        parse_tei(hostile)

@@ -265,3 +265,58 @@ def test_not_utf8(tmp_path):
     )
     with pytest.raises(ParseError, match=r"latin1.txt:3: expected UTF-8 text"):
         parse_text_document(path, V33)
+
+
+def test_heading_ending_in_a_number_still_carries_marker_1(tmp_path):
+    path = write_variant(
+        tmp_path,
+        SEED_CARTER,
+        lambda text: text.replace(
+            "193. Letter From President Carter to Soviet General Secretary Brezhnev1",
+            "193. National Intelligence Estimate NIE 11–3/8–761",
+        ),
+    )
+    letter, _ = parse_text_document(path, V33)
+    assert letter.title == "National Intelligence Estimate NIE 11–3/8–76"
+    assert letter.doc_type == "intelligence estimate"
+    assert letter.footnotes[0].anchor is None
+    assert text_before(letter, 2).endswith("your letter of January 12.")
+
+
+def test_markers_before_closing_punctuation(tmp_path):
+    def glue(text):
+        text = text.replace("to these ends.", "to these ends.”2—which we share")
+        return text.replace("January 12.2 I", "January 12. I")
+
+    path = write_variant(tmp_path, SEED_CARTER, glue)
+    letter, _ = parse_text_document(path, V33)
+    assert text_before(letter, 2).endswith("dedicated to these ends.”")
+    assert text_after(letter, 2).startswith("—which we share")
+
+
+def test_a_marker_glued_to_a_number_needs_a_space_after_it(tmp_path):
+    # "January 12." must not be read as "January 1" + marker 2.
+    path = write_variant(tmp_path, SEED_CARTER, lambda text: text.replace("January 12.2 I", "January 12. I"))
+    with pytest.raises(ParseError, match="footnote marker 2 not found"):
+        parse_text_document(path, V33)
+
+
+def test_page_marker_line_inside_a_paragraph_is_a_word_boundary(tmp_path):
+    path = write_variant(
+        tmp_path, SEED_CARTER, lambda text: text.replace("made in 1977. Despite", "made in 1977.\n[Page 9]\nDespite")
+    )
+    letter, _ = parse_text_document(path, V33)
+    assert "made in 1977. Despite the complexities" in letter.body_text
+    assert ("9", letter.body_text.index("Despite the complexities")) in letter.page_breaks
+
+
+def test_wrapped_footnotes(tmp_path):
+    def wrap(text):
+        text = text.replace("  3. See Document 310.", "  3. See\nDocument 310.")  # unindented continuation
+        return text.replace("Book II, p. 1866)", "Book II,\n    3. p. 1866)")  # a "3." inside footnote 6
+
+    path = write_variant(tmp_path, SEED_REAGAN, wrap)
+    letter, _ = parse_text_document(path, V04)
+    assert letter.footnotes[2].text == "See Document 310."
+    assert letter.footnotes[5].text.endswith("(Public Papers: Reagan, 1984, Book II, 3. p. 1866)")
+    assert len(letter.footnotes) == 7
