@@ -723,3 +723,40 @@ def test_an_entity_declaration_hidden_behind_a_huge_comment_is_refused(tmp_path)
     )
     with pytest.raises(ParseError, match=r"hidden.xml:2: refused: a DOCTYPE, comment or processing instruction"):
         parse_tei(hostile)
+
+
+BRZEZINSKI_SUBJECT = ("Carter Library", "National Security Affairs, Brzezinski Material, Subject File")
+STAFF_OFFICE = ("Carter Library", "National Security Affairs, Staff Material, Office")
+
+
+def test_v33_source_note_of_each_document(v33):
+    _, letters = v33
+    expected = {
+        188: (*BRZEZINSKI_SUBJECT, "56", "SALT: Chronology: 10/6/77–11/22/77", "Top Secret; Sensitive"),
+        189: (*BRZEZINSKI_SUBJECT, "56", "SALT: Chronology: 10/6/77–11/22/77", "Top Secret; Sensitive"),
+        190: (*BRZEZINSKI_SUBJECT, "56", "SALT: Chronology: 10/5/77–11/22/77", "Top Secret; Sensitive"),
+        191: (
+            "Carter Library",
+            "NSC Institutional Files",
+            "91",
+            "SCC 050, 1/9/78, SALT, Negotiating Options and Instructions",
+            "Top Secret",
+        ),
+        192: (*BRZEZINSKI_SUBJECT, "56", "SALT: Chronology: 11/23/77–4/20/78", "Top Secret; Sensitive"),
+        193: (*STAFF_OFFICE, "69", "USSR: Brezhnev-Carter Correspondence: 1–12/78", "No classification marking"),
+        194: (*BRZEZINSKI_SUBJECT, "56", "SALT: Chronology: 11/23/77–4/20/78", "Top Secret; Sensitive"),
+        195: (
+            *STAFF_OFFICE,
+            "69",
+            "USSR: Brezhnev–Carter Correspondence, March–April 1978",
+            "No classification marking",
+        ),
+        196: (*BRZEZINSKI_SUBJECT, "56", "SALT: Chronology: 11/23/77–4/20/78", "Secret"),
+        197: (*BRZEZINSKI_SUBJECT, "53", "SALT: 12/77–3/78", "Top Secret; Sensitive"),
+        198: (*STAFF_OFFICE, "1", "NSC Meetings", "Top Secret; Sensitive"),  # "Box 1 NSC Meetings": no comma
+    }
+    found = {}
+    for number, letter in letters.items():
+        [note] = [s for s in letter.sources if s.footnote_number == 1]
+        found[number] = (note.repository, note.collection, note.box, note.folder, letter.classification)
+    assert found == expected

@@ -61,8 +61,7 @@ class TestCarterToBrezhnev:
 
     def test_footnotes_and_anchors(self, carter):
         letter, _ = carter
-        assert [(f.number, f.kind) for f in letter.footnotes] == [(1, "source"), (2, "editorial")]
-        assert letter.footnotes[0].anchor is None
+        assert [(f.number, f.kind, f.anchor) for f in letter.footnotes] == [(1, "source", None), (2, "editorial", 72)]
         assert letter.footnotes[0].text.startswith("Source: Carter Library, National Security Affairs, Staff")
         assert text_before(letter, 2).endswith("I was pleased to receive your letter of January 12.")
         assert text_after(letter, 2).startswith(" I was particularly gratified")
@@ -121,6 +120,7 @@ class TestReaganToChernenko:
 
     def test_markers_glued_to_numbers_and_punctuation(self, reagan):
         letter, _ = reagan
+        assert [f.anchor for f in letter.footnotes] == [None, 166, 213, 280, 1101, 2830, 4093]
         assert text_before(letter, 2).endswith("nuclear and outer space weapons,")
         assert text_before(letter, 3).endswith("as you proposed in your letter of November 17.")
         assert text_before(letter, 4).endswith("your letter and mine of November 15")
