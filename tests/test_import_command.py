@@ -21,7 +21,7 @@ def test_import_a_directory_and_rerun():
     out, err = run(FIXTURES / "frus1969-76v33", "--volume", "frus1969-76v33", "--publish")
     assert out.splitlines()[0] == (
         "frus1969-76v33: 1 created, 0 updated, 0 unchanged; 2 footnotes, 4 people (4 new), "
-        "2 source citations (1 new sources), 2 references (0 unresolved); 1 published"
+        "2 source citations, 1 new archival sources, 2 references (0 unresolved); 1 published"
     )
     assert err == ""  # quiet: no progress bar when not on a terminal
     out, _ = run(FIXTURES / "frus1969-76v33", "--volume", "frus1969-76v33", "--publish")
@@ -33,7 +33,7 @@ def test_dry_run_lists_changes_and_writes_nothing():
     out, _ = run(SEED_CARTER, "--volume", "frus1969-76v33", "--dry-run")
     assert out.splitlines() == [
         "[dry run] frus1969-76v33: 1 created, 0 updated, 0 unchanged; 2 footnotes, 4 people (4 new), "
-        "2 source citations (1 new sources), 2 references (0 unresolved)",
+        "2 source citations, 1 new archival sources, 2 references (0 unresolved)",
         "  d193: created",
     ]
     assert Letter.objects.count() == 0

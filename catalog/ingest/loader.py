@@ -114,6 +114,7 @@ class ChangeReport:
     references: int = 0
     unresolved_references: int = 0
     terms: int = 0
+    sources_listed: int = 0  # collections in the volume's own list of sources
     chapters: int = 0
 
     @property
@@ -130,11 +131,13 @@ class ChangeReport:
             line += f", {len(self.conflicts)} conflicts"
         line += (
             f"; {self.footnotes} footnotes, {self.people_created + self.people_matched} people "
-            f"({self.people_created} new), {self.sources_cited} source citations ({self.sources_created} new "
-            f"sources), {self.references} references ({self.unresolved_references} unresolved)"
+            f"({self.people_created} new), {self.sources_cited} source citations, {self.sources_created} new "
+            f"archival sources, {self.references} references ({self.unresolved_references} unresolved)"
         )
         if self.terms:
             line += f", {self.terms} terms"
+        if self.sources_listed:
+            line += f", {self.sources_listed} sources listed"
         if self.published:
             line += f"; {self.published} published"
         return line
@@ -313,6 +316,7 @@ class VolumeLoader:
         self.terms = {t.xml_id: t for t in Term.objects.filter(volume=volume)}
         for person in record.persons:
             self.people.resolve(person)
+        self.report.sources_listed = len(record.collections)
         if record.collections:
             consulted = [
                 self.source_for(c.repository, c.collection, c.box, c.folder, c.raw) for c in record.collections

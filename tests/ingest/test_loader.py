@@ -69,7 +69,7 @@ def test_first_import_writes_the_letter_and_everything_it_cites():
     ]
     assert report.summary() == (
         "frus1969-76v33: 1 created, 0 updated, 0 unchanged; 2 footnotes, 4 people (4 new), "
-        "2 source citations (1 new sources), 2 references (0 unresolved)"
+        "2 source citations, 1 new archival sources, 2 references (0 unresolved)"
     )
 
 
