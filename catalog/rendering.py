@@ -242,47 +242,35 @@ def _render(node, ctx: RenderContext, out: list[str]) -> None:
         out.append(f"</{element}>")
     elif tag == "person":
         slug = ctx.people.get(_person_value(node))
-        if slug:
-            try:
-                url = reverse("catalog:person", args=[slug])
-            except NoReverseMatch:
-                url = ""
-        else:
+        try:
+            url = reverse("catalog:person", args=[slug]) if slug else ""
+        except NoReverseMatch:
             url = ""
-        if url:
-            out.append(f'<a class="person"{_attrs(href=url)}>')
-            inner()
-            out.append("</a>")
-        else:
-            out.append('<span class="person">')
-            inner()
-            out.append("</span>")
+        _link_or_span(out, inner, "person", "a" if url else "", href=url)
     elif tag == "term":
         expansion = ctx.terms.get(_term_value(node))
-        if expansion:
-            out.append(f'<abbr class="term"{_attrs(title=expansion)}>')
-            inner()
-            out.append("</abbr>")
-        else:
-            out.append('<span class="term">')
-            inner()
-            out.append("</span>")
+        _link_or_span(out, inner, "term", "abbr" if expansion else "", title=expansion)
     elif tag == "ref":
         target = parse_ref_target(_ref_value(node), ctx.volume)
         url = _ref_url(target, ctx) if target else None
-        if url:
-            out.append(f'<a class="ref"{_attrs(href=url)}>')
-            inner()
-            out.append("</a>")
-        else:
-            out.append('<span class="ref">')
-            inner()
-            out.append("</span>")
+        _link_or_span(out, inner, "ref", "a" if url else "", href=url)
     else:
         # Unknown (or deliberately plain) tags: the children only, never the tag or its attributes.
         inner()
         if tag in ("label", "l"):
             out.append(" " if tag == "label" else "<br>")
+
+
+def _link_or_span(out: list[str], inner, css: str, element: str, **attrs) -> None:
+    """A name, term or reference: as ``element`` (a link, an abbreviation) when it resolves, else a span."""
+    if element:
+        out.append(f'<{element} class="{css}"{_attrs(**attrs)}>')
+        inner()
+        out.append(f"</{element}>")
+    else:
+        out.append(f'<span class="{css}">')
+        inner()
+        out.append("</span>")
 
 
 def _classes(base: str, node: dict) -> str:
