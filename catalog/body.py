@@ -40,7 +40,6 @@ BLOCK_TAGS = frozenset(
         "section",
     }
 )
-INLINE_TAGS = frozenset({"i", "b", "sc", "u", "sup", "sub", "person", "term", "ref", "lb", "fn", "pb", "span"})
 PARAGRAPH_SEPARATOR = "\n\n"
 _WHITESPACE = re.compile(r"\s+")
 
@@ -187,7 +186,13 @@ def flatten(blocks: list) -> FlatBody:
 
 def inline_text(children: list) -> str:
     """Plain text of inline content (a heading, a footnote), white space folded, markers dropped."""
+    return locate_inline(children)[0]
+
+
+def locate_inline(children: list) -> tuple[str, dict[int, int]]:
+    """``inline_text``, and where the text of each dict node begins in it (keyed by ``id(node)``)."""
     para = _Paragraph()
+    starts: dict[int, tuple[int, bool]] = {}
 
     def walk(node):
         if isinstance(node, str):
@@ -195,12 +200,15 @@ def inline_text(children: list) -> str:
         elif node.get("tag") == "lb":
             para.add_text(" ")
         elif node.get("tag") not in ("fn", "pb"):
+            starts[id(node)] = (para.length, para.pending_space)
             for child in node.get("children", []):
                 walk(child)
 
     for child in children:
         walk(child)
-    return para.text()
+    text = para.text()
+    # A node that follows folded white space begins after the single space that stands for it.
+    return text, {key: min(at + (1 if space and at else 0), len(text)) for key, (at, space) in starts.items()}
 
 
 def validate_body(blocks, path: str = "body") -> None:

@@ -18,6 +18,8 @@ from django.utils import dateformat, timezone
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
+from catalog.ingest.citations import RefTarget, parse_ref_target
+
 # -- the body ---------------------------------------------------------------------------------
 
 # Simple one-to-one tags: body tag → (HTML tag, class or "").
@@ -43,9 +45,6 @@ HTML_BLOCK_TAGS = frozenset(
 ORDERED_LIST_TYPES = frozenset({"ordered", "numbered", "decimal", "arabic", "alpha", "roman"})
 
 _SAFE_TOKEN = re.compile(r"[^A-Za-z0-9_.\-]")
-_SLUG = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*$")
-_LETTER_ID = re.compile(r"^d(?P<number>\d+)(?:fn(?P<fn>[A-Za-z0-9]+))?$")
-_XML_ID = re.compile(r"^[A-Za-z][A-Za-z0-9_.\-]*$")
 
 
 def safe_token(value) -> str:
@@ -73,34 +72,6 @@ class RenderContext:
     terms: dict[str, str] = field(default_factory=dict)
     known_letters: set[tuple[str, str]] | None = None
     known_volumes: set[str] | None = None
-
-
-@dataclass
-class RefTarget:
-    volume: str
-    document: str = ""  # "d192", or another xml id; empty for a whole volume
-    number: int | None = None
-    fragment: str = ""  # "fn2"
-
-
-def parse_ref_target(target: str, current_volume: str) -> RefTarget | None:
-    """``#d192fn2``, ``#d190``, ``frus1977-80v06``, ``frus1977-80v06#d12`` → where it points."""
-    target = str(target or "").strip()
-    if not target:
-        return None
-    volume, _, document = target.partition("#")
-    volume = volume.strip() or current_volume
-    if not volume or not _SLUG.match(volume):
-        return None
-    if not document:
-        return RefTarget(volume=volume)
-    match = _LETTER_ID.match(document)
-    if match:
-        fragment = f"fn{match['fn']}" if match["fn"] else ""
-        return RefTarget(volume, f"d{match['number']}", int(match["number"]), fragment)
-    if _XML_ID.match(document):
-        return RefTarget(volume, document)
-    return None
 
 
 def ref_targets(nodes: Iterable, current_volume: str) -> list[RefTarget]:

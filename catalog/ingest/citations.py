@@ -226,3 +226,47 @@ def find_cross_references(text: str, current_volume: str) -> list[CrossReference
             references.append(CrossReference(volume=identifier, number=None, text=mention.group(0)))
             cited_volumes.add(identifier)
     return references
+
+
+@dataclass(frozen=True)
+class RefTarget:
+    """Where a TEI ``ref/@target`` points: a volume, a document or other anchor in it, a fragment."""
+
+    volume: str
+    document: str = ""  # "d192", or another xml id ("pg_821", "ch3"); empty for a whole volume
+    number: int | None = None  # the document number when ``document`` is "d<number>"
+    fragment: str = ""  # "fn2"
+
+    @property
+    def footnote(self) -> int | None:
+        return int(self.fragment[2:]) if self.fragment[2:].isdigit() else None
+
+
+_HSG_URL = re.compile(r"^https?://history\.state\.gov/historicaldocuments/(?P<volume>[^/#?]+)(?:/(?P<doc>[^/#?]+))?")
+_TARGET_VOLUME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*$")
+_TARGET_LETTER = re.compile(r"^d(?P<number>\d+)(?:fn(?P<fn>[A-Za-z0-9]+))?$")
+_TARGET_ANCHOR = re.compile(r"^[A-Za-z][A-Za-z0-9_.\-]*$")
+
+
+def parse_ref_target(target: str, current_volume: str) -> RefTarget | None:
+    """``#d192fn2``, ``#pg_5``, ``frus1977-80v06``, ``frus1977-80v06#d12``, or the Office of the
+    Historian's URL of either → where it points; None for anything else (other sites, paths)."""
+    target = str(target or "").strip()
+    url = _HSG_URL.match(target)
+    if url:
+        target = url["volume"] + (f"#{url['doc']}" if url["doc"] else "")
+    if not target:
+        return None
+    volume, _, document = target.partition("#")
+    volume = volume.strip() or current_volume
+    if not volume or not _TARGET_VOLUME.match(volume):
+        return None
+    if not document:
+        return RefTarget(volume=volume)
+    match = _TARGET_LETTER.match(document)
+    if match:
+        fragment = f"fn{match['fn']}" if match["fn"] else ""
+        return RefTarget(volume, f"d{match['number']}", int(match["number"]), fragment)
+    if _TARGET_ANCHOR.match(document):
+        return RefTarget(volume, document)
+    return None

@@ -24,7 +24,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.db import transaction
-from django.db.models import Value
+from django.db.models import OuterRef, Q, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -614,16 +614,20 @@ class VolumeLoader:
 
     def resolve_references(self) -> None:
         """Point every recorded reference at its target letter, wherever the target now exists."""
-        pending = CrossReference.objects.filter(target__isnull=True, target_number__isnull=False)
-        for reference in pending.filter(target_volume=self.volume.identifier) | pending.filter(
-            letter__volume=self.volume
-        ):
-            target = Letter.objects.filter(
-                volume__identifier=reference.target_volume, number=reference.target_number
-            ).first()
-            if target is not None:
-                reference.target = target
-                reference.save(update_fields=["target"])
+        target = Letter.objects.filter(
+            volume__identifier=OuterRef("target_volume"), number=OuterRef("target_number")
+        ).values("pk")[:1]
+        # One query finds what now resolves (references into this volume, and from it); one writes.
+        resolvable = (
+            CrossReference.objects.filter(target__isnull=True, target_number__isnull=False)
+            .filter(Q(target_volume=self.volume.identifier) | Q(letter__volume=self.volume))
+            .annotate(found=Subquery(target))
+            .filter(found__isnull=False)
+            .values_list("pk", "found")
+        )
+        resolved = [CrossReference(pk=pk, target_id=found) for pk, found in resolvable]
+        if resolved:
+            CrossReference.objects.bulk_update(resolved, ["target"], batch_size=500)
         # Of the references this import's letters make, those whose target is not in the catalog yet.
         # A reference to a whole volume has no letter to resolve to, so only document references count.
         self.report.unresolved_references = CrossReference.objects.filter(

@@ -33,10 +33,10 @@ from zoneinfo import ZoneInfo
 
 from lxml import etree
 
-from catalog.body import BLOCK_TAGS, flatten, inline_text
+from catalog.body import BLOCK_TAGS, flatten, inline_text, is_block, locate_inline
 
 from . import safe_xml
-from .citations import CLASSIFICATIONS, find_parenthesised_citations, parse_source_note
+from .citations import CLASSIFICATIONS, find_parenthesised_citations, parse_ref_target, parse_source_note
 from .names import (
     doc_type_from_heading,
     name_from_persons_list,
@@ -124,9 +124,6 @@ _ISO = re.compile(
     r"^(?P<y>\d{4})(?:-(?P<m>\d{2})(?:-(?P<d>\d{2})"
     r"(?:T(?P<H>\d{2}):(?P<M>\d{2})(?::(?P<S>\d{2})(?:\.\d+)?)?(?P<tz>Z|[+-]\d{2}:?\d{2})?)?)?)?$"
 )
-_LOCAL_REF = re.compile(r"^d(\d+)(?:fn(\d+))?$")
-_VOLUME_ID = re.compile(r"^frus[\w\-]+$")
-_HSG_URL = re.compile(r"^https?://history\.state\.gov/historicaldocuments/(?P<volume>[^/#?]+)(?:/(?P<doc>[^/#?]+))?")
 _DOCUMENT_POINTER = re.compile(
     r"^(?:see\s+(?:also\s+)?)?(?:footnote\s+\d+,?\s+(?:to\s+|in\s+)?)?documents?\s+\d+"
     r"(?:(?:\s*,\s*|\s*,?\s+and\s+)\d+)*\s*\.?$",
@@ -337,21 +334,10 @@ def letter_dates(div, dateline) -> tuple[datetime.datetime | None, datetime.date
 # -- cross-references -------------------------------------------------------------------------------
 def cross_reference(target: str, volume: str) -> CrossReference | None:
     """A ref/@target as a pointer to a document or volume; None for pages and other anchors here."""
-    target = target.strip()
-    url = _HSG_URL.match(target)
-    if url:
-        target = url["volume"] + (f"#{url['doc']}" if url["doc"] else "")
-    identifier, _, fragment = target.partition("#")
-    if identifier and not _VOLUME_ID.match(identifier):
-        return None
-    identifier = identifier or volume
-    document = _LOCAL_REF.match(fragment) if fragment else None
-    if document:
-        footnote = int(document[2]) if document[2] else None
-        return CrossReference(volume=identifier, number=int(document[1]), footnote=footnote)
-    if identifier == volume:
-        return None  # a page, chapter or other anchor in this volume: not a document
-    return CrossReference(volume=identifier, number=None)
+    where = parse_ref_target(target, volume)
+    if where is None or (where.number is None and where.volume == volume):
+        return None  # elsewhere on the web, or a page, chapter or other anchor in this volume
+    return CrossReference(volume=where.volume, number=where.number, footnote=where.footnote)
 
 
 def is_cross_reference_note(text: str, ref_texts: list[str]) -> bool:
@@ -369,10 +355,6 @@ def is_cross_reference_note(text: str, ref_texts: list[str]) -> bool:
 
 
 # -- the body tree ----------------------------------------------------------------------------------
-def _is_block(node) -> bool:
-    return isinstance(node, dict) and node.get("tag") in BLOCK_TAGS
-
-
 def _ends_with_space(node) -> bool:
     return isinstance(node, str) and node[-1:].isspace()
 
@@ -399,7 +381,7 @@ def tidy(children: list, *, block: bool, separate_blocks: bool = False) -> list:
     last = len(merged) - 1
     for index, child in enumerate(merged):
         if type(child) is not str:
-            if separate_blocks and blocks[index] and result and _is_block(result[-1]):
+            if separate_blocks and blocks[index] and result and is_block(result[-1]):
                 result.append(" ")
             result.append(child)
             continue
@@ -430,47 +412,6 @@ def tidy(children: list, *, block: bool, separate_blocks: bool = False) -> list:
         if text:
             result.append(text)
     return result
-
-
-class _HeadText:
-    """The folded text of a heading (as ``body.inline_text`` folds it) with where each person stands."""
-
-    def __init__(self):
-        self.parts: list[str] = []
-        self.length = 0
-        self.pending_space = False
-        self.starts: dict[int, int] = {}
-
-    def add(self, text: str) -> None:
-        for index, piece in enumerate(_WHITESPACE.split(text)):
-            if index:
-                self.pending_space = True
-            if piece:
-                if self.pending_space and self.length:
-                    self.parts.append(" ")
-                    self.length += 1
-                self.pending_space = False
-                self.parts.append(piece)
-                self.length += len(piece)
-
-    def walk(self, nodes: list) -> None:
-        for node in nodes:
-            if isinstance(node, str):
-                self.add(node)
-            elif node.get("tag") == "lb":
-                self.add(" ")
-            elif node.get("tag") not in ("fn", "pb"):
-                before = self.length
-                self.walk(node.get("children", []))
-                if node.get("tag") == "person":
-                    self.starts[id(node)] = before
-
-    def text(self) -> str:
-        text = "".join(self.parts)
-        for key, start in self.starts.items():
-            if start < len(text) and text[start] == " ":
-                self.starts[key] = start + 1
-        return text
 
 
 @dataclass
@@ -850,9 +791,7 @@ class _LetterBuilder:
 
     def read_head(self, head_nodes: list) -> tuple[str, list[PersonMention]]:
         """The title (number prefix gone) and the people the heading names as sender and recipient."""
-        head = _HeadText()
-        head.walk(head_nodes)
-        text = head.text()
+        text, starts = locate_inline(head_nodes)
         prefix = _NUMBER_PREFIX.match(text)
         shift = prefix.end() if prefix else 0
         title = text[shift:]
@@ -865,7 +804,7 @@ class _LetterBuilder:
             spans = [(SENDER, sender, sender_at), (RECIPIENT, recipient, recipient_at)]
         roles: dict[tuple[str, str], PersonMention] = {}
         for person in self.head_people:
-            start = head.starts.get(id(person.node), 0) - shift
+            start = starts.get(id(person.node), 0) - shift
             role, phrase = MENTIONED, ""
             if person.kind in ("from", "to"):
                 role = SENDER if person.kind == "from" else RECIPIENT

@@ -28,10 +28,6 @@ class Volume(models.Model):
     def get_absolute_url(self):
         return reverse("catalog:volume", args=[self.identifier])
 
-    @property
-    def editor_names(self) -> str:
-        return "; ".join(e.get("name", "") for e in self.editors or [])
-
 
 class Chapter(models.Model):
     """A chapter or compilation of a volume, as its table of contents lists it."""

@@ -47,3 +47,16 @@ def test_cross_references_to_this_and_other_volumes():
     assert [(r.volume, r.number) for r in refs] == [("frus1977-80v06", 12)]
     refs = find_cross_references("printed in full in Foreign Relations, 1952–1954, Vol. I, Part 1.", "x")
     assert [(r.volume, r.number) for r in refs] == [("frus1952-54v01p1", None)]
+
+
+def test_ref_targets_one_parser_for_parser_and_renderer():
+    from catalog.ingest.citations import RefTarget, parse_ref_target
+
+    assert parse_ref_target("#d192fn2", "frus1969-76v33") == RefTarget("frus1969-76v33", "d192", 192, "fn2")
+    assert parse_ref_target("#d192fn2", "v").footnote == 2
+    assert parse_ref_target("frus1944v05#pg_821", "q") == RefTarget("frus1944v05", "pg_821")
+    assert parse_ref_target("https://history.state.gov/historicaldocuments/frus1977-80v06/d12", "x") == RefTarget(
+        "frus1977-80v06", "d12", 12
+    )
+    assert parse_ref_target("https://example.org/x", "x") is None
+    assert parse_ref_target("../etc#d1", "x") is None

@@ -274,3 +274,24 @@ def test_an_editor_who_blanked_a_field_is_asked_not_overruled(tmp_path):
     assert [(c.field, c.editor_value, c.import_value) for c in report.conflicts] == [
         ("classification", "", "Confidential")
     ]
+
+
+def test_resolving_references_costs_the_same_however_many_are_pending(tmp_path, django_assert_max_num_queries):
+    load([SEED_REAGAN], V04)
+    letter = Letter.objects.get(number=328)
+    CrossReference.objects.bulk_create(
+        CrossReference(letter=letter, target_volume="frus1977-80v06", target_number=n) for n in range(1, 201)
+    )
+    target = tmp_path / "310.txt"
+    target.write_text(
+        "310. Letter From Soviet General Secretary Chernenko to President Reagan\n\nWe agree.\n", encoding="utf-8"
+    )
+    from catalog.ingest.loader import VolumeLoader
+    from catalog.ingest.text_parser import parse_text_volume
+
+    loader = VolumeLoader(parse_text_volume([target], V04))
+    loader.run()
+    CrossReference.objects.filter(target_number=310).update(target=None)
+    with django_assert_max_num_queries(3):  # find, write, count
+        loader.resolve_references()
+    assert CrossReference.objects.get(target_number=310).target.number == 310
