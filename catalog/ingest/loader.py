@@ -389,8 +389,8 @@ class VolumeLoader:
         if key in self.people.cache:
             return self.people.cache[key]
         record = self.parsed.people.get(key) or next((p for p in self.parsed.volume.persons if p.key == key), None)
-        if record is None:
-            record = PersonRecord(key=key, display_name=key.split(":", 1)[-1].title())
+        if record is None:  # named by an id alone (an empty persName): keep the id, invent no name
+            record = PersonRecord(key=key, display_name=key)
         return self.people.resolve(record)
 
     def source_for(self, repository: str, collection: str, box: str, folder: str, raw: str) -> ArchivalSource:

@@ -31,13 +31,12 @@ class VolumeJob:
     def estimated_documents(self) -> int | None:
         if self.kind == "text":
             return len(self.paths)
-        count = 0
+        pattern, count, carry = b'type="document"', 0, b""
         with open(self.paths[0], "rb") as handle:  # a cheap byte scan, so the progress bar has a total
-            tail = b""
             while chunk := handle.read(1 << 20):
-                count += (tail + chunk).count(b'type="document"')
-                tail = chunk[-20:]
-                count -= tail.count(b'type="document"')
+                window = carry + chunk
+                count += window.count(pattern)
+                carry = window[-(len(pattern) - 1) :]  # too short to hold a match: none counted twice
         return count or None
 
 

@@ -64,7 +64,9 @@ class Command(BaseCommand):
         def on_job_start(job):
             if progress_bars:
                 progress_bars[-1].finish()
-            bar = Progress(job.label, job.estimated_documents(), self.stderr if interactive else _Null())
+            if not interactive:
+                return None  # a log file gets the summary only
+            bar = Progress(job.label, job.estimated_documents(), self.stderr)
             progress_bars.append(bar)
             return bar
 
@@ -96,11 +98,3 @@ class Command(BaseCommand):
                 f"{len(result.failures)} of {len(result.failures) + len(result.reports)} volumes failed; "
                 "each failed volume was rolled back, the others were imported"
             )
-
-
-class _Null:
-    def write(self, _):
-        pass
-
-    def flush(self):
-        pass
