@@ -45,15 +45,10 @@ def people_prefetch() -> Prefetch:
     )
 
 
-def visible_letters(user) -> QuerySet:
-    """Letters the user may read: published ones, and drafts too for staff."""
-    return Letter.objects.visible_to(user)
-
-
 def letter_list(user) -> QuerySet:
     """The reader's list: by date (undated last), then volume and number."""
     return (
-        visible_letters(user)
+        Letter.objects.visible_to(user)
         .select_related("volume")
         .prefetch_related(people_prefetch())
         .order_by(F("date_min").asc(nulls_last=True), "volume__identifier", "number")
@@ -147,7 +142,9 @@ def volume_page(identifier: str, user) -> tuple[Volume, list[ChapterGroup]]:
     except Volume.DoesNotExist:
         raise Http404("No such volume") from None
     chapters = list(volume.chapters.all())
-    letters = list(visible_letters(user).filter(volume=volume).prefetch_related(people_prefetch()).order_by("number"))
+    letters = list(
+        Letter.objects.visible_to(user).filter(volume=volume).prefetch_related(people_prefetch()).order_by("number")
+    )
     for letter in letters:
         letter.volume = volume  # the same object: no query per letter for its citation
     if not chapters:
@@ -177,7 +174,7 @@ def sources_consulted(volume: Volume) -> list[tuple[str, list[str]]]:
 
 def find_letter(identifier: str, user, *, number: int | None = None, xml_id: str = "") -> Letter:
     """A visible letter by number, or by its (possibly old) xml id; Http404 otherwise."""
-    letters = visible_letters(user).select_related("volume", "chapter").filter(volume__identifier=identifier)
+    letters = Letter.objects.visible_to(user).select_related("volume", "chapter").filter(volume__identifier=identifier)
     letter = None
     if number is not None:
         letter = letters.filter(number=number).first()
@@ -249,7 +246,7 @@ def load_letter_page(letter: Letter, user, *, neighbours: bool = True) -> Letter
         if citation.footnote_id and citation.footnote.number not in entry.footnotes:
             entry.footnotes.append(citation.footnote.number)
 
-    visible = visible_letters(user)
+    visible = Letter.objects.visible_to(user)
     rows = list(
         CrossReference.objects.filter(letter=letter)
         .select_related("footnote", "target__volume")
@@ -342,7 +339,7 @@ def build_render_context(letter: Letter, nodes: list, user, body_refs=None, know
             else:
                 condition |= Q(volume__identifier=target.volume, xml_id=target.document)
         for vol, number, xml_id in (
-            visible_letters(user).filter(condition).values_list("volume__identifier", "number", "xml_id")
+            Letter.objects.visible_to(user).filter(condition).values_list("volume__identifier", "number", "xml_id")
         ):
             known_letters.add((vol, f"d{number}"))
             if xml_id:
@@ -370,7 +367,7 @@ def person_page(slug: str, user) -> tuple[Person, dict[str, list[LetterPerson]]]
         person = Person.objects.get(slug=slug)
     except Person.DoesNotExist:
         raise Http404("No such person") from None
-    visible = visible_letters(user)
+    visible = Letter.objects.visible_to(user)
     links = (
         LetterPerson.objects.filter(person=person, letter__in=visible.values("pk"))
         .select_related("letter__volume")

@@ -37,16 +37,6 @@ def pages(letter):
 
 
 @register.filter
-def citation(letter):
-    return rendering.letter_citation(letter)
-
-
-@register.filter
-def volume_heading(volume):
-    return rendering.volume_heading(volume)
-
-
-@register.filter
 def names_as_written(links):
     """People links → "President Carter" (or "A and B")."""
     return rendering.join_names([link.name_as_written or link.person.display_name for link in links])
