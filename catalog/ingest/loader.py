@@ -42,8 +42,9 @@ from catalog.models import (
     Term,
     Volume,
 )
+from catalog.vocabulary import normalise
 
-from .names import normalise, person_key, surname
+from .names import person_key, surname
 from .records import LetterRecord, ParsedVolume, ParseError, PersonRecord
 
 SCALAR_FIELDS = [

@@ -7,32 +7,9 @@ surname stays a surname until the text itself gives more.
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass
 
-# Ordered: the first pattern found at the start of a heading decides the type.
-DOC_TYPES: list[tuple[str, str]] = [
-    (r"memorandum of conversation", "memorandum of conversation"),
-    (r"memorandum for the record", "memorandum for the record"),
-    (r"editorial note", "editorial note"),
-    (r"summary of conclusions", "summary of conclusions"),
-    (r"minutes", "minutes"),
-    (r"backchannel message", "backchannel message"),
-    (r"national intelligence estimate|special national intelligence estimate", "intelligence estimate"),
-    (r"intelligence (?:memorandum|report|note)", "intelligence report"),
-    (r"telegram", "telegram"),
-    (r"airgram", "airgram"),
-    (r"letter", "letter"),
-    (r"memorandum", "memorandum"),
-    (r"paper", "paper"),
-    (r"note", "note"),
-    (r"message", "message"),
-    (r"(?:record|notes|transcript) of", "record"),
-    (r"report", "report"),
-    (r"diary entry", "diary entry"),
-    (r"statement", "statement"),
-]
-DOC_TYPE_CHOICES = sorted({label for _, label in DOC_TYPES} | {"correspondence", "other"})
+from catalog.vocabulary import DOC_TYPES, normalise
 
 # Words that make up titles and offices; a name is what follows them.
 TITLE_WORDS = frozenset(
@@ -92,14 +69,6 @@ _POSSESSIVE = re.compile(r"[’']s$")
 _HOLDER = re.compile(r"\(([^()]+)\)\s*$")
 _AFTER_OFFICE = {"Assistant", "Ambassador", "Adviser", "Advisor", "Representative", "Delegation"}
 _SUFFIXES = {"Jr.", "Sr.", "II", "III", "IV"}
-
-
-def normalise(text: str) -> str:
-    """A comparison key: accents, case, punctuation and spacing folded."""
-    text = unicodedata.normalize("NFKD", text)
-    text = "".join(c for c in text if not unicodedata.combining(c))
-    text = re.sub(r"[’'`]", "", text.lower())
-    return " ".join(re.findall(r"[a-z0-9]+", text))
 
 
 def doc_type_from_heading(heading: str) -> str:

@@ -34,13 +34,13 @@ from zoneinfo import ZoneInfo
 from lxml import etree
 
 from catalog.body import BLOCK_TAGS, flatten, inline_text, is_block, locate_inline
+from catalog.vocabulary import normalise
 
 from . import safe_xml
 from .citations import CLASSIFICATIONS, find_parenthesised_citations, parse_ref_target, parse_source_note
 from .names import (
     doc_type_from_heading,
     name_from_persons_list,
-    normalise,
     parse_party,
     person_key,
     sort_name,

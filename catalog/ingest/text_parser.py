@@ -20,13 +20,13 @@ import re
 from pathlib import Path
 
 from catalog.body import flatten
+from catalog.vocabulary import normalise
 
 from .citations import find_cross_references, find_parenthesised_citations, parse_source_note
 from .names import (
     doc_type_from_heading,
     find_full_names,
     find_titled_mentions,
-    normalise,
     parse_party,
     person_key,
     sort_name,

@@ -3,7 +3,7 @@ from django.db import models
 from django.urls import reverse
 
 from catalog.body import flatten, validate_body
-from catalog.ingest.names import DOC_TYPE_CHOICES
+from catalog.vocabulary import DOC_TYPE_CHOICES
 
 from .volumes import Chapter, Term, Volume
 

@@ -2,7 +2,7 @@ from django.db import models
 from django.urls import reverse
 from django.utils.text import slugify
 
-from catalog.ingest.names import normalise
+from catalog.vocabulary import normalise
 
 
 class Person(models.Model):
