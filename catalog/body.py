@@ -41,6 +41,7 @@ BLOCK_TAGS = frozenset(
     }
 )
 PARAGRAPH_SEPARATOR = "\n\n"
+MAX_DEPTH = 200  # levels of nested nodes a body may have (``validate_body``)
 _WHITESPACE = re.compile(r"\s+")
 
 
@@ -211,23 +212,37 @@ def locate_inline(children: list) -> tuple[str, dict[int, int]]:
     return text, {key: min(at + (1 if space and at else 0), len(text)) for key, (at, space) in starts.items()}
 
 
+def _is_number(value) -> bool:
+    return isinstance(value, str) and value.isascii() and value.isdecimal()
+
+
 def validate_body(blocks, path: str = "body") -> None:
-    """Raise ValueError naming the first node that is not of this format (an editor may type JSON)."""
-    if not isinstance(blocks, list):
-        raise ValueError(f"{path}: expected a list of nodes, found {type(blocks).__name__}")
-    for index, node in enumerate(blocks):
-        where = f"{path}[{index}]"
-        if isinstance(node, str):
+    """Raise ValueError naming the first node that is not of this format (an editor may type JSON).
+
+    Walks the tree with an explicit stack, so no depth of nesting can exhaust Python's recursion;
+    a tree nested more than ``MAX_DEPTH`` levels is refused (a FRUS document needs about a dozen;
+    the TEI reader refuses XML nested deeper than this, so an imported body always fits)."""
+    stack: list[tuple[bool, object, str, int]] = [(True, blocks, path, 1)]  # (is a list, value, where, depth)
+    while stack:
+        is_list, value, where, depth = stack.pop()
+        if is_list:
+            if not isinstance(value, list):
+                raise ValueError(f"{where}: expected a list of nodes, found {type(value).__name__}")
+            if depth > MAX_DEPTH:
+                raise ValueError(f"{where}: nodes are nested more than {MAX_DEPTH} levels deep")
+            stack.extend((False, node, f"{where}[{index}]", depth) for index, node in reversed(list(enumerate(value))))
             continue
-        if not isinstance(node, dict) or not isinstance(node.get("tag"), str):
+        if isinstance(value, str):
+            continue
+        if not isinstance(value, dict) or not isinstance(value.get("tag"), str):
             raise ValueError(f'{where}: expected a string or an object with a "tag" string')
-        tag = node["tag"]
-        if tag == "fn" and not (isinstance(node.get("n"), int) or str(node.get("n", "")).isdigit()):
-            raise ValueError(f'{where}: a footnote marker needs a whole number "n", found {node.get("n")!r}')
-        if tag == "pb" and not isinstance(node.get("n"), str | int):
+        tag = value["tag"]
+        if tag == "fn" and not (isinstance(value.get("n"), int) or _is_number(value.get("n", ""))):
+            raise ValueError(f'{where}: a footnote marker needs a whole number "n", found {value.get("n")!r}')
+        if tag == "pb" and not isinstance(value.get("n"), str | int):
             raise ValueError(f'{where}: a page break needs its page "n"')
-        if "children" in node:
-            validate_body(node["children"], f"{where}.children")
+        if "children" in value:
+            stack.append((True, value["children"], f"{where}.children", depth + 1))
 
 
 def iter_nodes(nodes: list):

@@ -10,6 +10,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from catalog.vocabulary import is_volume_identifier
+
+from .limits import MAX_DOCUMENT_NUMBER, MAX_FOOTNOTE_NUMBER
 from .records import CrossReference, SourceCitation
 
 CLASSIFICATIONS = [
@@ -208,7 +211,9 @@ def find_cross_references(text: str, current_volume: str) -> list[CrossReference
     "printed in Foreign Relations, 1977–1980, Vol. VI, …, Document 12", or a whole volume."""
     references: list[CrossReference] = []
     volume_mentions = [
-        (m, volume_identifier(m["start"], m["end"], m["vol"], m["part"])) for m in _VOLUME_CITATION.finditer(text)
+        (m, identifier)
+        for m in _VOLUME_CITATION.finditer(text)
+        if is_volume_identifier(identifier := volume_identifier(m["start"], m["end"], m["vol"], m["part"]))
     ]
     for match in _DOCUMENTS.finditer(text):
         volume = current_volume
@@ -218,8 +223,13 @@ def find_cross_references(text: str, current_volume: str) -> list[CrossReference
             if mention.end() <= match.start() and not re.search(r"[.;]\s", between):
                 volume = identifier
         footnote = int(match["fn"]) if match["fn"] else None
+        if footnote is not None and footnote > MAX_FOOTNOTE_NUMBER:
+            footnote = None
         for number in re.findall(r"\d+", match["numbers"]):
-            references.append(CrossReference(volume=volume, number=int(number), footnote=footnote, text=match.group(0)))
+            if 1 <= int(number) <= MAX_DOCUMENT_NUMBER:  # beyond: no document has that number
+                references.append(
+                    CrossReference(volume=volume, number=int(number), footnote=footnote, text=match.group(0))
+                )
     cited_volumes = {r.volume for r in references}
     for mention, identifier in volume_mentions:
         if identifier not in cited_volumes and identifier != current_volume:
@@ -239,12 +249,15 @@ class RefTarget:
 
     @property
     def footnote(self) -> int | None:
-        return int(self.fragment[2:]) if self.fragment[2:].isdigit() else None
+        digits = self.fragment[2:]
+        if digits.isascii() and digits.isdigit() and int(digits) <= MAX_FOOTNOTE_NUMBER:
+            return int(digits)
+        return None
 
 
 _HSG_URL = re.compile(r"^https?://history\.state\.gov/historicaldocuments/(?P<volume>[^/#?]+)(?:/(?P<doc>[^/#?]+))?")
-_TARGET_VOLUME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*$")
-_TARGET_LETTER = re.compile(r"^d(?P<number>\d+)(?:fn(?P<fn>[A-Za-z0-9]+))?$")
+_TARGET_VOLUME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")
+_TARGET_LETTER = re.compile(r"^d(?P<number>[0-9]+)(?:fn(?P<fn>[A-Za-z0-9]+))?$")
 _TARGET_ANCHOR = re.compile(r"^[A-Za-z][A-Za-z0-9_.\-]*$")
 
 
@@ -264,6 +277,8 @@ def parse_ref_target(target: str, current_volume: str) -> RefTarget | None:
     if not document:
         return RefTarget(volume=volume)
     match = _TARGET_LETTER.match(document)
+    if match and not 1 <= int(match["number"]) <= MAX_DOCUMENT_NUMBER:
+        return None  # no document has that number
     if match:
         fragment = f"fn{match['fn']}" if match["fn"] else ""
         return RefTarget(volume, f"d{match['number']}", int(match["number"]), fragment)

@@ -168,6 +168,14 @@ def _checksum(values: dict) -> str:
     return hashlib.sha256(json.dumps(values, sort_keys=True, default=str).encode()).hexdigest()
 
 
+def _check_length(model, field_name: str, value, where: tuple[str, int | None], what: str) -> None:
+    limit = model._meta.get_field(field_name).max_length
+    if limit and isinstance(value, str) and len(value) > limit:
+        raise ParseError(
+            where[0], where[1], f"{what} is {len(value):,} characters long: expected at most {limit:,} (refused)"
+        )
+
+
 def _is_empty(value) -> bool:
     return value in (None, "", [], {})
 
@@ -294,7 +302,25 @@ class VolumeLoader:
         self.report = ChangeReport(volume=parsed.volume.identifier, source=parsed.source_path)
 
     # -- volume-level records -------------------------------------------------------------------
+    def check_volume(self) -> None:
+        record, path = self.parsed.volume, self.parsed.source_path
+        for name in ("title", "series", "subseries", "volume_number"):
+            _check_length(Volume, name, getattr(record, name), (path, record.source_line), f"the volume's {name}")
+        for person in record.persons:
+            self.check_person(person, (path, person.source_line))
+        for term in record.terms:
+            for name, value in (("term", term.term), ("xml_id", term.key)):
+                _check_length(Term, name, value, (path, term.source_line), f"a term's {name}")
+        for chapter in record.chapters:
+            for name in ("xml_id", "title", "kind"):
+                value = getattr(chapter, "key" if name == "xml_id" else name)
+                _check_length(Chapter, name, value, (path, chapter.source_line), f"a chapter's {name}")
+        for source in record.collections:
+            for name in ("repository", "collection", "box", "folder"):
+                _check_length(ArchivalSource, name, getattr(source, name), (path, None), f"a listed source's {name}")
+
     def load_volume(self) -> Volume:
+        self.check_volume()
         record = self.parsed.volume
         volume, created = Volume.objects.get_or_create(identifier=record.identifier)
         fields = ("title", "series", "subseries", "volume_number", "editors", "year_published")
@@ -375,6 +401,10 @@ class VolumeLoader:
         chapter = self.chapters.get(key)
         record = next((c for c in self.parsed.volume.chapters if c.key == key), None)
         if chapter is None:
+            if record is not None:
+                for name, value in (("title", record.title), ("kind", record.kind)):
+                    where = (self.parsed.source_path, record.source_line)
+                    _check_length(Chapter, name, value, where, f"a chapter's {name}")
             chapter = Chapter.objects.create(
                 volume=self.volume,
                 xml_id=key,
@@ -446,7 +476,34 @@ class VolumeLoader:
         values["terms"] = sorted(letter.terms.values_list("xml_id", flat=True))
         return values
 
+    def check_letter(self, record: LetterRecord) -> None:
+        """Refuse, naming the file and line, a value longer than its database column holds."""
+        where = (record.source_path, record.source_line)
+        for name in ("title", "xml_id", "doc_type", "place", "dateline", "classification"):
+            _check_length(Letter, name, getattr(record, name), where, f"document {record.number}: the {name}")
+        for source in record.sources:
+            for name in ("repository", "collection", "box", "folder"):
+                _check_length(ArchivalSource, name, getattr(source, name), where, f"a cited source's {name}")
+        for reference in record.references:
+            _check_length(CrossReference, "target_volume", reference.volume, where, "a cross-reference's volume")
+        for mention in record.people:
+            _check_length(LetterPerson, "name_as_written", mention.name_as_written, where, "a person's name")
+            _check_length(PersonIdentifier, "local_id", mention.person_key, where, "a person's id")
+            person = self.parsed.people.get(mention.person_key)
+            if person is not None:
+                self.check_person(person, where)
+        if record.chapter:
+            _check_length(Chapter, "xml_id", record.chapter, where, "the chapter's id")
+
+    @staticmethod
+    def check_person(person: PersonRecord, where: tuple[str, int | None]) -> None:
+        where = (where[0], person.source_line or where[1])
+        _check_length(PersonIdentifier, "local_id", person.key, where, "a person's id")
+        for name in ("display_name", "sort_name"):
+            _check_length(Person, name, getattr(person, name), where, f"a person's {name.replace('_', ' ')}")
+
     def load_letter(self, record: LetterRecord) -> None:
+        self.check_letter(record)
         if record.number in self.seen:
             raise ParseError(
                 record.source_path, record.source_line, f"document number {record.number} appears twice in the volume"

@@ -8,6 +8,8 @@ from pathlib import Path
 
 from django.db import DatabaseError
 
+from catalog.vocabulary import is_volume_identifier
+
 from .loader import ChangeReport, load_volume
 from .records import ParseError
 from .tei_parser import is_tei, parse_tei
@@ -64,6 +66,13 @@ def plan_jobs(paths: list[str | Path], identifier: str = "") -> tuple[list[Volum
 
     A file that is neither is reported, not fatal: the other volumes still import.
     """
+    if identifier and not is_volume_identifier(identifier):
+        raise ParseError(
+            "--volume",
+            None,
+            f"{identifier!r} is not a volume identifier: expected letters, digits, hyphens and underscores "
+            "only, at most 64 (e.g. frus1969-76v33)",
+        )
     jobs: list[VolumeJob] = []
     texts: list[Path] = []
     unrecognised: list[ParseError] = []

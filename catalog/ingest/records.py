@@ -52,6 +52,7 @@ class PersonRecord:
     aliases: list[str] = field(default_factory=list)
     is_organization: bool = False
     from_persons_list: bool = False
+    source_line: int | None = None
 
 
 @dataclass
@@ -127,6 +128,7 @@ class TermRecord:
     key: str
     term: str
     expansion: str
+    source_line: int | None = None
 
 
 @dataclass
@@ -135,6 +137,9 @@ class ChapterRecord:
     title: str
     order: int
     kind: str = "chapter"
+    source_line: int | None = None
+    # Notes printed on the chapter's heading, outside any document ("Continued from …").
+    notes: list[FootnoteRecord] = field(default_factory=list)
 
 
 @dataclass
@@ -152,6 +157,7 @@ class VolumeRecord:
     repositories: list[str] = field(default_factory=list)
     # The volume's guide to its sources: every collection it lists, under its repository.
     collections: list[SourceCitation] = field(default_factory=list)
+    source_line: int | None = None  # where the header names the volume
 
 
 @dataclass

@@ -6,8 +6,11 @@ copy, an upload), so it is read as hostile input:
 - no DTD is loaded, no entity is expanded and nothing is fetched over the network;
 - a DOCTYPE that declares entities is refused outright, before parsing: that is how both the
   "billion laughs" expansion bomb and external-entity (XXE) reads of local files are written, and no
-  FRUS volume needs one;
-- documents nested deeper than ``MAX_DEPTH`` elements are refused (FRUS volumes nest about 12 deep);
+  FRUS volume needs one; so is a DOCTYPE naming an external subset (``SYSTEM "…"`` or
+  ``PUBLIC "…" "…"``), even when no entity is used (OWASP's advice: nothing is fetched, and nothing
+  that would be fetched is accepted);
+- documents nested deeper than ``MAX_DEPTH`` elements are refused (FRUS volumes nest about 12 deep; the
+  letter body format allows the same depth, ``catalog.body.MAX_DEPTH``);
 - lxml's ``huge_tree`` stays off, so libxml2 keeps its limits on text node size and nesting.
 
 Every refusal and every syntax error becomes a ``ParseError`` naming the file and the line.
@@ -22,6 +25,7 @@ from pathlib import Path
 
 from lxml import etree
 
+from .limits import MAX_TEI_FILE_BYTES, line_at_byte_limit
 from .records import ParseError
 
 MAX_DEPTH = 200
@@ -47,6 +51,8 @@ _BOMS = [
     (codecs.BOM_UTF16_LE, "utf-16-le"),
     (codecs.BOM_UTF16_BE, "utf-16-be"),
 ]
+_EXTERNAL_SUBSET = re.compile(r"<!DOCTYPE\s+[^\s\[>]+\s+(?P<keyword>SYSTEM|PUBLIC)\b")
+_UNDEFINED_ENTITY = re.compile(r"^Entity '([^']*)' not defined")
 _ROOT_START = re.compile(r"<(?:[A-Za-z_][\w.\-]*:)?(?P<name>[A-Za-z_][\w.\-]*)")
 
 
@@ -126,7 +132,19 @@ def scan_prolog(text: str) -> tuple[str | None, int | None, str]:
 
 
 def check_prolog(path: str | Path) -> None:
-    """Refuse a DOCTYPE that declares entities, before any XML parser reads the file."""
+    """Refuse a file beyond the size limit, and a DOCTYPE that declares entities or names an
+    external subset, before any XML parser reads the file."""
+    try:
+        size = Path(path).stat().st_size
+    except OSError as error:
+        raise ParseError(path, None, f"cannot read the file: {error.strerror or error}") from error
+    if size > MAX_TEI_FILE_BYTES:
+        raise ParseError(
+            path,
+            line_at_byte_limit(path, MAX_TEI_FILE_BYTES),
+            f"refused: the file is larger than {MAX_TEI_FILE_BYTES // (1024 * 1024)} MiB "
+            "(a real volume is far smaller)",
+        )
     try:
         text = read_prefix(path, PROLOG_LIMIT)
     except OSError as error:
@@ -141,6 +159,14 @@ def check_prolog(path: str | Path) -> None:
             "refused: a DOCTYPE, comment or processing instruction before the root element does not end "
             f"within the first {PROLOG_LIMIT // 1024} KiB",
         ) from None
+    external = _EXTERNAL_SUBSET.match(doctype) if doctype_at is not None else None
+    if external:
+        raise ParseError(
+            path,
+            _line(text, doctype_at),
+            f"refused: the DOCTYPE names an external subset ({external.group('keyword')} …); volume files "
+            "may not point at other files or servers",
+        )
     if doctype_at is not None and "<!ENTITY" in doctype:
         at = doctype_at + doctype.index("<!ENTITY")
         raise ParseError(
@@ -154,6 +180,7 @@ def check_prolog(path: str | Path) -> None:
 def iterparse_events(path: str | Path, events=("start", "end")) -> Iterator[tuple[str, etree._Element]]:
     """lxml's iterparse with the safe settings, the prolog check, a depth bound and clean errors."""
     check_prolog(path)
+    etree.clear_error_log()  # libxml2's log is per thread: only this file's errors are read from it
     try:
         context = etree.iterparse(str(path), events=events, **PARSER_OPTIONS)
     except OSError as error:  # pragma: no cover - lxml opens lazily, but be safe
@@ -175,6 +202,22 @@ def iterparse_events(path: str | Path, events=("start", "end")) -> Iterator[tupl
     except etree.XMLSyntaxError as error:
         line = error.lineno or (error.position[0] if error.position else None)
         message = (error.msg or str(error)).strip()
+        logged = [
+            entry
+            for entry in error.error_log
+            if entry.level >= etree.ErrorLevels.ERROR and entry.filename in (str(path), None, "<string>")
+        ]
+        if logged and (not line or message == "no element found"):
+            # libxml2 stopped on an earlier error (an undefined entity, say): that one has the line.
+            line, message = logged[0].line or line, logged[0].message.strip()
+        undefined = _UNDEFINED_ENTITY.match(message)
+        if undefined:
+            raise ParseError(
+                path,
+                line,
+                f"entity reference &{undefined.group(1)}; is not defined (no DTD is loaded): "
+                "expected the character itself or a numeric character reference",
+            ) from None
         if "depth" in message.lower():
             raise ParseError(
                 path, line, f"refused: elements are nested more than {MAX_DEPTH} levels deep ({message})"

@@ -34,10 +34,18 @@ from zoneinfo import ZoneInfo
 from lxml import etree
 
 from catalog.body import BLOCK_TAGS, flatten, inline_text, is_block, locate_inline
-from catalog.vocabulary import normalise
+from catalog.vocabulary import is_volume_identifier, normalise
 
 from . import safe_xml
 from .citations import CLASSIFICATIONS, find_parenthesised_citations, parse_ref_target, parse_source_note
+from .limits import (
+    MAX_DOCUMENT_CHARS,
+    MAX_DOCUMENT_ELEMENTS,
+    MAX_DOCUMENT_NUMBER,
+    MAX_FOOTNOTE_NUMBER,
+    MAX_FOOTNOTES,
+    MAX_PAGE,
+)
 from .names import (
     doc_type_from_heading,
     name_from_persons_list,
@@ -463,11 +471,24 @@ class _LetterBuilder:
         """Footnote numbers from @n; an unnumbered source note is 0, any other unnumbered note
         takes the next number after the highest in the document."""
         notes = [e for e in self.div.iter() if _local(e.tag) == "note"]
+        if len(notes) > MAX_FOOTNOTES:
+            raise ParseError(
+                self.stream.path,
+                notes[MAX_FOOTNOTES].sourceline,
+                f"refused: more than {MAX_FOOTNOTES:,} footnotes in one document",
+            )
         unnumbered = []
         highest = 0
+        source_note_seen = False
         for note in notes:
             raw = (note.get("n") or "").strip()
-            if raw.isdecimal():
+            if raw.isdecimal() and raw.isascii():
+                if int(raw) > MAX_FOOTNOTE_NUMBER:
+                    raise ParseError(
+                        self.stream.path,
+                        note.sourceline,
+                        f'expected a footnote number up to {MAX_FOOTNOTE_NUMBER:,}, found n="{raw}"',
+                    )
                 if int(raw) in self.note_numbers.values():
                     raise ParseError(
                         self.stream.path,
@@ -476,7 +497,8 @@ class _LetterBuilder:
                     )
                 self.note_numbers[note] = int(raw)
                 highest = max(highest, int(raw))
-            elif note.get("type") == "source" and not raw:
+            elif note.get("type") == "source" and not raw and not source_note_seen:
+                source_note_seen = True  # a second unnumbered source note is numbered like other notes
                 self.note_numbers[note] = 0
             else:
                 unnumbered.append(note)
@@ -516,7 +538,7 @@ class _LetterBuilder:
         label = (element.get("n") or "").strip()
         if not label:
             return []
-        self.stream.page = label
+        self.stream.set_page(label, element)
         if not self.seen_text:
             self.page_start = label  # the page the document begins on: not a break inside it
             return []
@@ -848,7 +870,10 @@ class _TeiStream:
         self.keep = None  # a header or front-matter list being read whole
         self.chapters: list[_OpenChapter] = []
         self.root_id = ""
+        self.identifier_line: int | None = None
         self.finished = False
+        self.document_elements = 0
+        self.document_chars = 0
 
     # eager part -------------------------------------------------------------------------------------
     def read_front(self) -> None:
@@ -863,6 +888,7 @@ class _TeiStream:
                         self.path, element.sourceline, f"expected a TEI document, found a <{name}> root element"
                     )
                 self.root_id = element.get(XML_ID, "")
+                self.identifier_line = element.sourceline
             if event == "start":
                 if name == "body":
                     break
@@ -884,16 +910,24 @@ class _TeiStream:
             elif self.keep is not None:
                 continue
             elif name == "pb":
-                self.page = (element.get("n") or "").strip() or self.page
+                self.set_page((element.get("n") or "").strip(), element)
             self.release(element)
         else:
             self.finished = True
         if not self.volume.identifier:
             self.volume.identifier = self.root_id or Path(self.path).stem
+        if not is_volume_identifier(self.volume.identifier):
+            raise ParseError(
+                self.path,
+                self.identifier_line,
+                f"the volume identifier {self.volume.identifier!r} is not usable in addresses: expected letters, "
+                "digits, hyphens and underscores only, at most 64 (e.g. frus1969-76v33)",
+            )
         self.listed = {p.key for p in self.volume.persons}
 
     def read_header(self, header) -> None:
         volume = self.volume
+        volume.source_line = header.sourceline
         title_stmt = next((e for e in header.iter() if _local(e.tag) == "titleStmt"), None)
         if title_stmt is not None:
             titles: dict[str, str] = {}
@@ -915,6 +949,7 @@ class _TeiStream:
             for idno in publication.iter():
                 if _local(idno.tag) == "idno" and idno.get("type") == "frus" and element_text(idno):
                     volume.identifier = element_text(idno)
+                    self.identifier_line = idno.sourceline
                     break
             dates = [e for e in publication if _local(e.tag) == "date"]
             date = next((d for d in dates if d.get("type") == "publication-date"), None)
@@ -944,6 +979,7 @@ class _TeiStream:
                         sort_name=fold(re.sub(r"\s*\([^)]*\)", "", entry)).strip(),
                         description=description.lstrip(" ,;").strip(),
                         from_persons_list=True,
+                        source_line=item.sourceline,
                     )
                 )
         elif kind == "terms":
@@ -965,7 +1001,11 @@ class _TeiStream:
                     continue
                 at = full.find(term)
                 expansion = full[at + len(term) :] if at >= 0 else full
-                self.volume.terms.append(TermRecord(key=key, term=term, expansion=expansion.lstrip(" ,").strip()))
+                self.volume.terms.append(
+                    TermRecord(
+                        key=key, term=term, expansion=expansion.lstrip(" ,").strip(), source_line=item.sourceline
+                    )
+                )
         elif kind == "sources":
             for source_list in div.iter():
                 if _local(source_list.tag) != "list" or source_list.get("type") != "sources":
@@ -1012,12 +1052,14 @@ class _TeiStream:
                 kind = element.get("type")
                 if kind == "document":
                     self.check_number(element)
+                    self.document_elements = self.document_chars = 0
                     self.record_open_chapters()
                     self.document = element
                 elif kind in CHAPTER_KINDS:
                     self.chapters.append(_OpenChapter(element, element.get(XML_ID) or "", kind))
                 continue
             if self.document is not None:
+                self.count_document(element)
                 if element is self.document:
                     letter = _LetterBuilder(self, element).build()
                     self.document = None
@@ -1025,7 +1067,7 @@ class _TeiStream:
                     yield letter
                 continue
             if name == "pb":
-                self.page = (element.get("n") or "").strip() or self.page
+                self.set_page((element.get("n") or "").strip(), element)
             elif name == "head" and self.chapters:
                 chapter = self.chapters[-1]
                 if chapter.record is None and element.getparent() is chapter.element:
@@ -1036,6 +1078,28 @@ class _TeiStream:
             self.release(element)
         self.finished = True
 
+    def count_document(self, element) -> None:
+        """Refuse a document past the size limits as soon as it passes them: memory stays bounded."""
+        self.document_elements += 1
+        self.document_chars += len(element.text or "") + len(element.tail or "")
+        if self.document_elements > MAX_DOCUMENT_ELEMENTS or self.document_chars > MAX_DOCUMENT_CHARS:
+            raise ParseError(
+                self.path,
+                element.sourceline,
+                f"refused: document {self.document.get('n')} passes the limits of one document "
+                f"({MAX_DOCUMENT_ELEMENTS:,} elements, {MAX_DOCUMENT_CHARS:,} characters)",
+            )
+
+    def set_page(self, label: str, element) -> None:
+        if not label:
+            return
+        number = page_number(label)
+        if number is not None and number > MAX_PAGE:
+            raise ParseError(
+                self.path, element.sourceline, f'expected a page number up to {MAX_PAGE:,}, found n="{label}"'
+            )
+        self.page = label
+
     def check_number(self, div) -> None:
         raw = div.get("n")
         label = div.get(XML_ID) or "without xml:id"
@@ -1045,9 +1109,15 @@ class _TeiStream:
                 div.sourceline,
                 f'document div ({label}) has no @n: expected the document number as an integer, e.g. n="193"',
             )
-        if not raw.strip().isdecimal():
+        if not raw.strip().isdecimal() or not raw.strip().isascii():
             raise ParseError(
                 self.path, div.sourceline, f'document div ({label}) has n="{raw}": expected an integer document number'
+            )
+        if not 1 <= int(raw) <= MAX_DOCUMENT_NUMBER:
+            raise ParseError(
+                self.path,
+                div.sourceline,
+                f'document div ({label}) has n="{raw}": expected a document number from 1 to {MAX_DOCUMENT_NUMBER:,}',
             )
 
     def record_chapter(self, chapter: _OpenChapter, title: str) -> None:

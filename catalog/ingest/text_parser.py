@@ -16,6 +16,7 @@ side belongs to the marker: "pur [Page 808] pose" is "purpose", "the  [Page 9] e
 
 from __future__ import annotations
 
+import bisect
 import re
 from pathlib import Path
 
@@ -23,6 +24,14 @@ from catalog.body import flatten
 from catalog.vocabulary import normalise
 
 from .citations import find_cross_references, find_parenthesised_citations, parse_source_note
+from .limits import (
+    MAX_DOCUMENT_CHARS,
+    MAX_DOCUMENT_NUMBER,
+    MAX_FOOTNOTES,
+    MAX_MARKER_STEPS,
+    MAX_PAGE,
+    MAX_TEXT_FILE_BYTES,
+)
 from .names import (
     doc_type_from_heading,
     find_full_names,
@@ -55,6 +64,7 @@ _INLINE_PAGE = re.compile(r" ?\[Page\s+(\w+)\] ?")
 _HEADING = re.compile(r"^(?P<number>\d+)\.\s+(?P<heading>\S.*)$")
 _FOOTNOTE_LINE = re.compile(r"^[ \t]+(?P<number>\d+)\.\s+(?P<text>.*)$")
 _HEADING_MARKER = re.compile(r"(?<=\S)1$")
+_DIGITS = re.compile(r"[0-9]+")
 _AFTER_MARKER = frozenset("—–)];:,.”’\"'")
 _SALUTATION = re.compile(r"^(?:Dear|My dear|Mr\.|Madam|Sir|Excellency|Your Excellency)\b.*[:,]$")
 _SIGNATURE_TOKEN = re.compile(r"^(?:[A-Z][\w’'\-]*\.?|[A-Z]\.)$")
@@ -62,13 +72,36 @@ _CROSS_REFERENCE_ONLY = re.compile(r"^See\s+(?:footnote\s+\d+,\s+)?Documents?\s+
 
 
 def read_lines(path: Path) -> list[str]:
-    """The file's lines with a BOM, CRLF line ends and trailing spaces removed."""
+    """The file's lines with a BOM, CRLF line ends and trailing spaces removed.
+
+    Refused: a file larger than ``MAX_TEXT_FILE_BYTES`` (never read past the limit), bytes that are
+    not UTF-8, and NUL characters (no text holds them, and the database cannot store them)."""
     try:
-        text = path.read_bytes().decode("utf-8-sig")
+        with open(path, "rb") as handle:
+            data = handle.read(MAX_TEXT_FILE_BYTES + 1)
+    except OSError as error:
+        raise ParseError(path, None, f"cannot read the file: {error.strerror or error}") from None
+    if len(data) > MAX_TEXT_FILE_BYTES:
+        raise ParseError(
+            path,
+            data.count(b"\n", 0, MAX_TEXT_FILE_BYTES) + 1,
+            f"refused: the file is larger than {MAX_TEXT_FILE_BYTES // (1024 * 1024)} MiB; "
+            "expected one document (a real one is far smaller)",
+        )
+    try:
+        text = data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
-        line = path.read_bytes()[: error.start].count(b"\n") + 1
+        line = data[: error.start].count(b"\n") + 1
         raise ParseError(path, line, "expected UTF-8 text") from None
+    nul = text.find("\x00")
+    if nul >= 0:
+        raise ParseError(path, text.count("\n", 0, nul) + 1, "expected text, found a NUL character (byte 0)")
     return [line.rstrip(" \t") for line in text.replace("\r\n", "\n").replace("\r", "\n").split("\n")]
+
+
+def page_value(label: str) -> int | None:
+    """A page label's number ("808" → 808); None for labels that are not numbers ("xii")."""
+    return int(label) if label.isascii() and label.isdecimal() else None
 
 
 class _Paragraph:
@@ -97,58 +130,111 @@ class _Paragraph:
         )
 
 
-def _candidates(paragraphs: list[_Paragraph], marker: int, start: tuple[int, int]):
-    """Places where ``marker`` may stand at or after ``start``: glued to a word or punctuation first,
-    then glued to a number."""
-    digits = str(marker)
-    strong, weak = [], []
-    for index in range(start[0], len(paragraphs)):
-        paragraph = paragraphs[index]
-        offset = start[1] if index == start[0] else 0
-        for match in re.finditer(re.escape(digits), paragraph.text[offset:]):
-            position = offset + match.start()
-            end = position + len(digits)
-            if position == 0 or paragraph.text[position - 1].isspace():
-                continue
-            # Glued to a number ("November 154"), a marker must be followed by a space: else every
-            # "January 12." would read as "January 1" + marker 2.
-            after_number = paragraph.text[position - 1].isdigit()
-            if not paragraph.is_boundary(end, punctuation=not after_number):
-                continue
-            (weak if after_number else strong).append((index, position))
-    return strong + weak
+STRONG, AFTER_NUMBER, ENUMERATOR = 0, 1, 2  # how likely a place is to be a marker, best first
+
+
+class _MarkerIndex:
+    """Every place a footnote marker may stand, by marker number, in text order within each class.
+
+    A marker is the digits of its number glued after a word, punctuation or number, and followed by
+    a boundary (a space, the end, a page break, or punctuation a marker precedes in print). Classes,
+    best first: glued to a word or punctuation; glued to a number ("November 154" — then a space must
+    follow, else every "January 12." would read as "January 1" + marker 2); a digit alone between
+    parentheses, which is a list label ("(2) heavy bombers") far more often than a marker.
+    Built in one pass over the text, so placing many markers never rescans it.
+    """
+
+    def __init__(self, paragraphs: list[_Paragraph], last: int):
+        width = len(str(last))
+        self.places: dict[int, tuple[list, list, list]] = {}
+        for index, paragraph in enumerate(paragraphs):
+            text = paragraph.text
+            ends = []
+            for run in _DIGITS.finditer(text):
+                ends.extend(p for p, _ in paragraph.page_breaks if run.start() < p < run.end())
+                ends.append(run.end())
+            for end in ends:
+                for size in range(1, width + 1):
+                    position = end - size
+                    if position <= 0 or not "0" <= text[position] <= "9":
+                        break
+                    digits = text[position:end]
+                    if digits[0] == "0" or int(digits) > last:
+                        continue
+                    before = text[position - 1]
+                    if before.isspace():
+                        continue
+                    after_number = before.isdigit()
+                    if not paragraph.is_boundary(end, punctuation=not after_number):
+                        continue
+                    kind = AFTER_NUMBER if after_number else STRONG
+                    if before == "(" and end < len(text) and text[end] == ")":
+                        kind = ENUMERATOR
+                    self.places.setdefault(int(digits), ([], [], []))[kind].append((index, position))
+
+    def candidates(self, marker: int, start: tuple[int, int]) -> list[tuple[int, int]]:
+        """Places for ``marker`` at or after ``start``, best class first."""
+        found = []
+        for places in self.places.get(marker, ((), (), ())):
+            found.extend(places[bisect.bisect_left(places, start) :])
+        return found
 
 
 def _place_markers(paragraphs: list[_Paragraph], first: int, last: int, path: Path) -> None:
-    """Find markers first..last in order; backtrack when an early choice leaves a later marker no place."""
+    """Find markers first..last in order; backtrack when an early choice leaves a later marker no place.
+
+    Iterative (an explicit stack, so 1,500 markers need no 1,500-deep recursion), remembers the
+    (marker, start) pairs that failed, and gives up after ``MAX_MARKER_STEPS`` tries."""
+    index = _MarkerIndex(paragraphs, last)
     failed: set[tuple[int, tuple[int, int]]] = set()
-    deepest = [first]
-
-    def place(marker: int, start: tuple[int, int]) -> list[tuple[int, int]] | None:
-        if marker > last:
-            return []
-        if (marker, start) in failed:
-            return None
-        deepest[0] = max(deepest[0], marker)
-        for index, position in _candidates(paragraphs, marker, start):
-            rest = place(marker + 1, (index, position + len(str(marker))))
-            if rest is not None:
-                return [(index, position), *rest]
-        failed.add((marker, start))
-        return None
-
-    placed = place(first, (0, 0))
-    if placed is None:
-        missing = deepest[0]
+    deepest, steps = first, 0
+    stack = [[first, (0, 0), index.candidates(first, (0, 0)), 0]]  # marker, start, candidates, next
+    placed: list[tuple[int, int]] = []
+    while stack:
+        frame = stack[-1]
+        marker, start, candidates, tried = frame
+        deepest = max(deepest, marker)
+        if tried >= len(candidates):
+            failed.add((marker, start))
+            stack.pop()
+            if placed:
+                placed.pop()
+            continue
+        frame[3] = tried + 1
+        steps += 1
+        if steps > MAX_MARKER_STEPS:
+            raise ParseError(
+                path,
+                paragraphs[0].line if paragraphs else None,
+                f"refused: footnote markers {first}–{last} cannot be told apart from the other digits of the "
+                f"text within {MAX_MARKER_STEPS:,} tries",
+            )
+        where = candidates[tried]
+        if marker == last:
+            placed.append(where)
+            break
+        following = (where[0], where[1] + len(str(marker)))
+        if (marker + 1, following) in failed:
+            continue
+        placed.append(where)
+        stack.append([marker + 1, following, index.candidates(marker + 1, following), 0])
+    else:
         line = paragraphs[-1].line if paragraphs else None
         raise ParseError(
             path,
             line,
-            f"footnote marker {missing} not found in the text: expected the digits {missing} glued after a "
-            f"word or punctuation, after marker {missing - 1} and before marker {missing + 1}",
+            f"footnote marker {deepest} not found in the text: expected the digits {deepest} glued after a "
+            f"word or punctuation, after marker {deepest - 1} and before marker {deepest + 1}",
         )
-    for marker, (index, position) in enumerate(placed, start=first):
-        paragraphs[index].markers.append((position, marker))
+    for marker, (paragraph, position) in enumerate(placed, start=first):
+        paragraphs[paragraph].markers.append((position, marker))
+
+
+def _check_pages(line: str, path: Path, line_number: int) -> None:
+    for match in _INLINE_PAGE.finditer(line):
+        page = page_value(match.group(1))
+        if page is not None and page > MAX_PAGE:
+            raise ParseError(path, line_number, f"expected a page number up to {MAX_PAGE:,}, found [Page {page}]")
 
 
 def _paragraph_nodes(paragraph: _Paragraph) -> list:
@@ -181,6 +267,7 @@ def parse_text_document(path: Path | str, volume_identifier: str) -> tuple[Lette
     top_page = None
     if index < len(lines) and (page := _PAGE_LINE.match(lines[index].strip())):
         top_page = page.group(1)
+        _check_pages(lines[index], path, index + 1)
         index += 1
         while index < len(lines) and not lines[index].strip():
             index += 1
@@ -191,6 +278,10 @@ def parse_text_document(path: Path | str, volume_identifier: str) -> tuple[Lette
         raise ParseError(path, index + 1, f'expected a heading line "{{number}}. {{heading}}", found {lines[index]!r}')
     heading_line = index + 1
     number = int(heading.group("number"))
+    if not 1 <= number <= MAX_DOCUMENT_NUMBER:
+        raise ParseError(
+            path, heading_line, f"expected a document number from 1 to {MAX_DOCUMENT_NUMBER:,}, found {number}"
+        )
     title = heading.group("heading").strip()
 
     # The footnotes: from the first indented "1." line to the end.
@@ -207,6 +298,10 @@ def parse_text_document(path: Path | str, volume_identifier: str) -> tuple[Lette
         match = _FOOTNOTE_LINE.match(line)
         expected = len(footnote_texts) + 1
         if match and int(match.group("number")) == expected:
+            if expected > MAX_FOOTNOTES:
+                raise ParseError(
+                    path, line_index + 1, f"refused: more than {MAX_FOOTNOTES:,} footnotes in one document"
+                )
             footnote_texts.append((line_index + 1, match.group("text").strip()))
         elif match and int(match.group("number")) > expected:
             raise ParseError(
@@ -238,6 +333,7 @@ def parse_text_document(path: Path | str, volume_identifier: str) -> tuple[Lette
     current_line = None
     for line_index in range(index + 1, body_end):
         line = lines[line_index].strip()
+        _check_pages(line, path, line_index + 1)
         if _PAGE_LINE.match(line) and not current:
             blocks_source.append(("pb", _PAGE_LINE.match(line).group(1)))
             continue
@@ -279,6 +375,13 @@ def parse_text_document(path: Path | str, volume_identifier: str) -> tuple[Lette
     body.extend(pending_breaks)
 
     flat = flatten(body)
+    size = len(flat.text) + sum(len(text) for _, text in footnote_texts)
+    if size > MAX_DOCUMENT_CHARS:
+        raise ParseError(
+            path,
+            heading_line,
+            f"refused: the document has {size:,} characters; at most {MAX_DOCUMENT_CHARS:,} are accepted",
+        )
     footnotes: list[FootnoteRecord] = []
     sources, references = [], []
     classification = ""
@@ -313,8 +416,10 @@ def parse_text_document(path: Path | str, volume_identifier: str) -> tuple[Lette
         )
 
     people, mentions = _people(title, body, flat.text, [text for _, text in footnote_texts])
-    pages = [int(label) for label, _ in flat.page_breaks if label.isdigit()]
-    page_start = int(top_page) if top_page and top_page.isdigit() else (pages[0] - 1 if pages else None)
+    pages = [page for label, _ in flat.page_breaks if (page := page_value(label)) is not None]
+    page_start = page_value(top_page) if top_page and page_value(top_page) is not None else None
+    if page_start is None and pages:
+        page_start = max(pages[0] - 1, 0)
     record = LetterRecord(
         number=number,
         title=title,
