@@ -210,6 +210,12 @@ def iterparse_events(path: str | Path, events=("start", "end")) -> Iterator[tupl
         if logged and (not line or message == "no element found"):
             # libxml2 stopped on an earlier error (an undefined entity, say): that one has the line.
             line, message = logged[0].line or line, logged[0].message.strip()
+        if not line:
+            # No line from libxml2 (the file ended before any element, say): the file's last line.
+            size = Path(path).stat().st_size
+            if size == 0:
+                raise ParseError(path, 1, "expected a TEI document, found an empty file") from None
+            line = line_at_byte_limit(path, size)
         undefined = _UNDEFINED_ENTITY.match(message)
         if undefined:
             raise ParseError(

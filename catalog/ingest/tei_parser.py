@@ -962,12 +962,21 @@ class _TeiStream:
     def read_front_list(self, div) -> None:
         kind = div.get(XML_ID)
         if kind == "persons":
+            listed: dict[str, int | None] = {}
             for item in div.iter():
                 if _local(item.tag) != "item":
                     continue
                 name_element = next((e for e in item.iter() if _local(e.tag) == "persName" and e.get(XML_ID)), None)
                 if name_element is None:
                     continue
+                if name_element.get(XML_ID) in listed:
+                    raise ParseError(
+                        self.path,
+                        item.sourceline,
+                        f'expected each person to have their own xml:id, found "{name_element.get(XML_ID)}" twice '
+                        f"(also line {listed[name_element.get(XML_ID)]})",
+                    )
+                listed[name_element.get(XML_ID)] = item.sourceline
                 entry = element_text(name_element)
                 full = element_text(item)
                 at = full.find(entry)
@@ -983,6 +992,7 @@ class _TeiStream:
                     )
                 )
         elif kind == "terms":
+            seen: dict[str, int | None] = {}
             for item in div.iter():
                 if _local(item.tag) != "item":
                     continue
@@ -999,6 +1009,15 @@ class _TeiStream:
                     key = f"term:{normalise(term)}"
                 if not term:
                     continue
+                if key in seen:
+                    if term_element is not None and term_element.get(XML_ID):
+                        raise ParseError(
+                            self.path,
+                            item.sourceline,
+                            f'expected each term to have its own xml:id, found "{key}" twice (also line {seen[key]})',
+                        )
+                    continue  # the same unmarked term listed twice: the first entry stands
+                seen[key] = item.sourceline
                 at = full.find(term)
                 expansion = full[at + len(term) :] if at >= 0 else full
                 self.volume.terms.append(
