@@ -12,6 +12,8 @@ Volumes come in through ``manage.py import_volume``, which keeps editors' correc
 
 from __future__ import annotations
 
+import json
+
 from django.conf import settings
 from import_export import fields, resources, widgets
 from import_export.formats import base_formats
@@ -72,6 +74,19 @@ class VersionField(fields.Field):
         return locking.token(obj)
 
 
+class JsonCell(widgets.JSONWidget):
+    """A JSON field as one cell: ``[]`` and ``{}`` written as such (the library writes nothing for
+    them, which then reads back as a different value), an empty cell read as the field's default."""
+
+    def render(self, value, obj=None, **kwargs):
+        return json.dumps(value, ensure_ascii=False) if value is not None else ""
+
+    def clean(self, value, row=None, **kwargs):
+        if value in (None, "", "None"):
+            return None
+        return super().clean(value, row, **kwargs)
+
+
 class UpdateOnlyResource(resources.ModelResource):
     version = VersionField()
     identity = "record"
@@ -82,8 +97,21 @@ class UpdateOnlyResource(resources.ModelResource):
 
     def import_field(self, field, instance, row, is_m2m=False, **kwargs):
         if field.column_name in row:
-            row[field.column_name] = restore(row[field.column_name])
+            value = restore(row[field.column_name])
+            if value is None and field.attribute:  # a spreadsheet's empty cell: the field's own empty value
+                model_field = next((f for f in instance._meta.concrete_fields if f.name == field.attribute), None)
+                if model_field is not None and not model_field.null:
+                    value = "" if model_field.empty_strings_allowed and not model_field.has_default() else None
+                    if model_field.has_default():
+                        value = json.dumps(model_field.get_default())
+            row[field.column_name] = value
         return super().import_field(field, instance, row, is_m2m, **kwargs)
+
+    @classmethod
+    def widget_from_django_field(cls, f, default=widgets.Widget):
+        if f.get_internal_type() == "JSONField":
+            return JsonCell
+        return super().widget_from_django_field(f, default)
 
     def dehydrate_version(self, obj):
         return locking.token(obj)
