@@ -73,11 +73,11 @@ class ReviewQueueAdmin(WorkflowPermissionsMixin, admin.ModelAdmin):
     def volume_identifier(self, obj):
         return obj.volume.identifier
 
-    @admin.display(description="waiting since", ordering="last_move")
+    @admin.display(description="waiting since")
     def age(self, obj):
         since = obj.last_move or obj.created
         days = (timezone.now() - since).days
         return f"{days} day{'s' if days != 1 else ''}"
 
     def get_ordering(self, request):
-        return ["last_move", "volume__identifier", "number"]  # the longest-waiting first
+        return ["modified", "volume__identifier", "number"]  # the longest untouched first

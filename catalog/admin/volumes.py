@@ -26,6 +26,12 @@ class VolumeForm(locking.VersionedForm):
         model = Volume
         fields = ["identifier", "title", "series", "subseries", "volume_number", "editors", "year_published"]
         help_texts = {"identifier": "Letters, digits, hyphens and underscores only, e.g. frus1969-76v33."}
+        error_messages = {
+            "identifier": {
+                "invalid": "A volume identifier is part of the public addresses: use only letters, digits, "
+                "hyphens and underscores (e.g. frus1969-76v33), no spaces, slashes or markup."
+            }
+        }
 
 
 @admin.register(Volume)
