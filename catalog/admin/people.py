@@ -158,7 +158,14 @@ def merge_people(keep: Person, others: list[Person], user=None, comment: str = "
     if comment:
         summary += f": {comment}"
     revision = Revision.objects.create(
-        letter=None, user=user, origin=Revision.Origin.MERGE, changes=changes, comment=summary[:500]
+        letter=None,
+        target_model="person",
+        target_id=keep.pk,
+        target_label=str(keep)[:300],
+        user=user,
+        origin=Revision.Origin.MERGE,
+        changes=changes,
+        comment=summary[:500],
     )
     Revision.objects.bulk_create(
         Revision(
