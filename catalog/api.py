@@ -10,7 +10,7 @@ from django.http import Http404, JsonResponse
 from django.utils import timezone
 from django.views.decorators.http import require_safe
 
-from catalog import queries
+from catalog import queries, workflow
 from catalog.rendering import letter_citation
 
 
@@ -47,6 +47,7 @@ def letter_data(page: queries.LetterPage) -> dict:
         "classification": letter.classification,
         "page_start": letter.page_start,
         "page_end": letter.page_end,
+        **workflow.public_notices(letter),  # provisional, errata
         "senders": [_person(link) for link in page.people.get("sender", [])],
         "recipients": [_person(link) for link in page.people.get("recipient", [])],
         "mentioned": [_person(link) for link in page.people.get("mentioned", [])],

@@ -66,6 +66,8 @@ def test_d193_exact_json(client, import_seeds):
         "classification": "No classification marking",
         "page_start": 807,
         "page_end": 808,
+        "provisional": False,
+        "errata": [],
         # The heading names "President Carter"; the signature "Jimmy Carter" gives the full name.
         "senders": [person("Jimmy Carter", "jimmy-carter", "President Carter")],
         "recipients": [person("Brezhnev", "brezhnev", "Soviet General Secretary Brezhnev")],

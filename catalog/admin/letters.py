@@ -11,37 +11,40 @@ import datetime
 
 from django import forms
 from django.contrib import admin, messages
-from django.core.exceptions import FieldDoesNotExist
+from django.contrib.auth import get_user_model
+from django.core.exceptions import FieldDoesNotExist, PermissionDenied
 from django.db import models
+from django.db.models import Q
+from django.http import HttpResponseRedirect
+from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
-from django.utils.translation import ngettext
 
+from catalog import checks, locking, revisions, workflow
 from catalog.ingest.loader import SCALAR_FIELDS
 from catalog.models import CrossReference, Footnote, Letter, LetterPerson, Revision, SourceCitation
 from catalog.resources import LetterResource
 
+from .filters import AssignedToMeFilter, HasProblemsFilter, ProblemKindFilter
+from .spreadsheets import SpreadsheetAdminMixin
 from .utils import (
-    ExportMixinRequiringView,
     LetterColumnMixin,
+    LockedAdminMixin,
     PrefilledAutocompleteSelect,
     ReadOnlyAdmin,
     admin_link,
     changelist_url,
     changes_table,
+    comment_field,
     jsonable,
     prefilled_formset,
     short,
     site_url,
 )
+from .workflow import WorkflowPermissionsMixin, run_move, workflow_actions
 
-PUBLISH_PERMISSION = "catalog.publish_letter"
 HISTORY_ROWS = 50  # the newest revisions shown on a letter's page; the Revision list has them all
-
-
-def can_publish(request) -> bool:
-    return request.user.has_perm(PUBLISH_PERMISSION)
 
 
 def format_letter_date(letter: Letter) -> str:
@@ -60,7 +63,9 @@ def format_letter_date(letter: Letter) -> str:
 # -- inlines ------------------------------------------------------------------------------------
 
 
-class FootnoteForm(forms.ModelForm):
+class FootnoteForm(locking.VersionedForm):
+    check_unchanged = False  # only a changed row is saved, so only a changed row needs its version
+
     class Meta:
         model = Footnote
         fields = ["number", "kind", "text"]
@@ -72,8 +77,10 @@ class FootnoteForm(forms.ModelForm):
 
     def save(self, commit=True):
         if "text" in self.changed_data or not self.instance.content:
-            # The display form follows the corrected text (the importer's marks are for its text).
-            self.instance.content = [self.instance.text]
+            # The display form follows the corrected text, keeping the marks (italics, names, links)
+            # of the words that stay.
+            old_text = self.initial.get("text", "") if self.instance.pk else ""
+            self.instance.content = revisions.edit_content(self.instance.content, old_text, self.instance.text)
         return super().save(commit)
 
 
@@ -81,7 +88,7 @@ class FootnoteInline(admin.TabularInline):
     model = Footnote
     form = FootnoteForm
     formset = prefilled_formset()
-    fields = ["number", "kind", "text", "anchor"]
+    fields = ["number", "kind", "text", "anchor", "version_token"]
     readonly_fields = ["anchor"]
     ordering = ["number"]
     extra = 0
@@ -168,13 +175,13 @@ class CrossReferenceInline(LetterChildInline):
 # -- the letter ---------------------------------------------------------------------------------
 
 
-class LetterAdminForm(forms.ModelForm):
-    revision_comment = forms.CharField(
-        label="Note for the history",
+class LetterAdminForm(locking.VersionedForm):
+    revision_comment = comment_field()
+    erratum_note = forms.CharField(
+        label="Public correction note",
         required=False,
-        max_length=500,
-        help_text="Optional: why this change (kept with the revision).",
-        widget=forms.TextInput(attrs={"size": 80}),
+        widget=forms.Textarea(attrs={"rows": 2, "cols": 80}),
+        help_text='For a letter already published: shown to readers, dated, e.g. "the date was 12 March".',
     )
 
     class Meta:
@@ -196,27 +203,12 @@ class LetterAdminForm(forms.ModelForm):
             "page_end",
             "terms",
             "body",
-            "status",
+            "assigned_to",
         ]
-        widgets = {"title": forms.TextInput(attrs={"class": "vTextField", "style": "width: 90%; max-width: 60em"})}
-
-    edited_version = forms.CharField(widget=forms.HiddenInput, required=False)
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        if self.instance.pk is not None and "edited_version" in self.fields:
-            self.fields["edited_version"].initial = self.instance.modified.isoformat()
+        widgets = {"title": forms.TextInput(attrs={"class": "vTextField letterbook-wide"})}
 
     def clean(self):
         data = super().clean()
-        version = data.get("edited_version")
-        if self.instance.pk is not None and version and version != self.instance.modified.isoformat():
-            # Saving this form would put back the values it was opened with over someone's newer ones.
-            raise forms.ValidationError(
-                "This letter was changed (by another editor or an import) after you opened it. "
-                "Open it again to see the changes, then make yours.",
-                code="stale",
-            )
         volume = data.get("volume")
         if volume is None and self.instance.volume_id:
             volume = self.instance.volume
@@ -232,12 +224,22 @@ class LetterAdminForm(forms.ModelForm):
 
 
 @admin.register(Letter)
-class LetterAdmin(ExportMixinRequiringView, admin.ModelAdmin):
+class LetterAdmin(LockedAdminMixin, WorkflowPermissionsMixin, SpreadsheetAdminMixin, admin.ModelAdmin):
     form = LetterAdminForm
     resource_classes = [LetterResource]
-    list_display = ["volume_identifier", "number", "title", "doc_type", "date", "status", "modified"]
+    change_form_template = "admin/catalog/letter/change_form.html"
+    list_display = ["volume_identifier", "number", "title", "doc_type", "date", "status", "problem_count", "modified"]
     list_display_links = ["number", "title"]
-    list_filter = ["status", "volume", "doc_type", "classification"]
+    list_filter = [
+        "status",
+        "provisional",
+        AssignedToMeFilter,
+        HasProblemsFilter,
+        ProblemKindFilter,
+        "volume",
+        "doc_type",
+        "classification",
+    ]
     list_select_related = ["volume"]
     search_fields = ["title", "body_text", "number__exact", "=xml_id"]
     search_help_text = "Heading, text, document number (193) or id (d193)."
@@ -245,7 +247,7 @@ class LetterAdmin(ExportMixinRequiringView, admin.ModelAdmin):
     ordering = ["volume__identifier", "number"]
     autocomplete_fields = ["volume", "chapter", "terms"]
     inlines = [FootnoteInline, LetterPersonInline, SourceCitationInline, CrossReferenceInline]
-    actions = ["submit_for_review", "publish", "return_to_draft"]
+    actions = [*workflow_actions("letter"), "assign_letters_to_me"]
     save_on_top = True
     fieldsets = [
         ("Identity", {"fields": [("volume", "number", "xml_id"), "chapter", "links"]}),
@@ -256,14 +258,41 @@ class LetterAdmin(ExportMixinRequiringView, admin.ModelAdmin):
             {"fields": ["place", "classification", ("page_start", "page_end"), "terms"]},
         ),
         ("Body", {"classes": ["collapse"], "fields": ["body"], "description": "The document as a JSON tree."}),
-        ("Status", {"fields": ["status", "published_at", "corrections", ("created", "modified")]}),
-        ("History", {"fields": ["history", "revision_comment", "edited_version"]}),
+        (
+            "Review",
+            {
+                "fields": [
+                    ("status", "provisional"),
+                    "assigned_to",
+                    "problems_list",
+                    "published_at",
+                    "erratum_note",
+                    "errata_list",
+                    "corrections",
+                    ("created", "modified"),
+                ]
+            },
+        ),
+        ("Workflow history", {"fields": ["transitions_list"]}),
+        ("History", {"fields": ["history", "revision_comment", "version_token"]}),
     ]
-    readonly_fields = ["links", "published_at", "corrections", "created", "modified", "history"]
+    readonly_fields = [
+        "links",
+        "status",
+        "provisional",
+        "published_at",
+        "problems_list",
+        "errata_list",
+        "transitions_list",
+        "corrections",
+        "created",
+        "modified",
+        "history",
+    ]
 
     # -- lists and pages -----------------------------------------------------------------------
     def get_queryset(self, request):
-        return super().get_queryset(request).select_related("volume", "chapter")
+        return super().get_queryset(request).select_related("volume", "chapter", "assigned_to")
 
     def get_readonly_fields(self, request, obj=None):
         fields = list(super().get_readonly_fields(request, obj))
@@ -271,9 +300,57 @@ class LetterAdmin(ExportMixinRequiringView, admin.ModelAdmin):
             # A letter's volume and number are the importer's key for it: changed here, the next
             # import of the volume would not find the letter and would create it again.
             fields += ["volume", "number"]
-        if not can_publish(request):
-            fields.append("status")  # only a publisher changes the status by hand; the others use the actions
+        if not request.user.has_perm(workflow.ASSIGN_PERMISSION):
+            fields.append("assigned_to")  # assigning is a reviewer's decision
+        if obj is None or not obj.published_at or not request.user.has_perm(workflow.ERRATUM_PERMISSION):
+            fields.append("erratum_note")
         return fields
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        readonly = set(self.get_readonly_fields(request, obj))
+        if "erratum_note" in readonly:  # a note only a publisher writes, on a letter published before
+            fieldsets = [
+                (name, {**options, "fields": [f for f in options["fields"] if f != "erratum_note"]})
+                for name, options in fieldsets
+            ]
+        return fieldsets
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "assigned_to":
+            kwargs["queryset"] = reviewers()
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def get_urls(self):
+        urls = [
+            path(
+                "<path:object_id>/move/",
+                self.admin_site.admin_view(self.move_view),
+                name="catalog_letter_move",
+            ),
+        ]
+        return urls + super().get_urls()
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        if obj is not None:
+            context["moves"] = workflow.available_moves(request.user, obj)
+            context["sent_back"] = workflow.last_send_back(obj)
+        return super().render_change_form(request, context, add, change, form_url, obj)
+
+    def move_view(self, request, object_id):
+        """The buttons on a letter's page: one move, with its comment; publishing problems asks first."""
+        letter = self.get_object(request, object_id)
+        if letter is None or not self.has_view_or_change_permission(request, letter):
+            raise PermissionDenied
+        back = HttpResponseRedirect(reverse("admin:catalog_letter_change", args=[letter.pk]))
+        if request.method != "POST":
+            return back
+        move = workflow.MOVES.get(request.POST.get("move", ""))
+        if move is None:
+            self.message_user(request, "Unknown workflow step.", messages.ERROR)
+            return back
+        response = run_move(self, request, Letter.objects.filter(pk=letter.pk), move)
+        return response or back
 
     def lookup_allowed(self, lookup, value, request=None):
         # The "letters" links on people and archival sources filter this list by them.
@@ -331,6 +408,57 @@ class LetterAdmin(ExportMixinRequiringView, admin.ModelAdmin):
         ]
         return ", ".join(changed) or "none"
 
+    @admin.display(description="problems found by the checks")
+    def problems_list(self, obj):
+        if obj is None or obj.pk is None:
+            return "—"
+        problems = list(obj.problems.all())
+        if not problems:
+            return "none"
+        return format_html(
+            '<ul class="letterbook-problems">{}</ul>',
+            format_html_join("", "<li>{}</li>", ((problem.detail,) for problem in problems)),
+        )
+
+    @admin.display(description="public correction notes")
+    def errata_list(self, obj):
+        if obj is None or obj.pk is None:
+            return "—"
+        errata = list(obj.errata.select_related("user"))
+        if not errata:
+            return "none"
+        return format_html_join(
+            mark_safe("<br>"),
+            "Corrected on {} by {}: {}",
+            ((timezone.localtime(e.created).date().isoformat(), e.user or "—", e.note) for e in errata),
+        )
+
+    @admin.display(description="moves through the workflow")
+    def transitions_list(self, obj):
+        if obj is None or obj.pk is None:
+            return "—"
+        moves = list(obj.transitions.select_related("user")[:HISTORY_ROWS])
+        if not moves:
+            return "none yet"
+        return format_html(
+            '<table class="letterbook-transitions"><thead><tr><th>When</th><th>Who</th><th>From</th><th>To</th>'
+            "<th>Comment</th></tr></thead><tbody>{}</tbody></table>",
+            format_html_join(
+                "",
+                "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+                (
+                    (
+                        timezone.localtime(t.created).strftime("%Y-%m-%d %H:%M"),
+                        t.user or "—",
+                        t.get_from_status_display(),
+                        t.get_to_status_display(),
+                        t.comment or "—",
+                    )
+                    for t in moves
+                ),
+            ),
+        )
+
     @admin.display(description="revisions")
     def history(self, obj):
         if obj is None or obj.pk is None:
@@ -370,13 +498,8 @@ class LetterAdmin(ExportMixinRequiringView, admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         form._revision_changes = changes = {}
         if change:
-            old = Letter.objects.select_related("volume", "chapter").get(pk=obj.pk)
+            old = Letter.objects.select_related("volume", "chapter", "assigned_to").get(pk=obj.pk)
             changes.update(self._field_changes(old, obj, form))
-            if obj.status == Letter.Status.PUBLISHED and old.status != obj.status and not obj.published_at:
-                obj.published_at = timezone.now()
-                changes["published_at"] = [None, jsonable(obj.published_at)]
-        elif obj.status == Letter.Status.PUBLISHED and not obj.published_at:
-            obj.published_at = timezone.now()
         super().save_model(request, obj, form, change)
 
     @staticmethod
@@ -412,85 +535,47 @@ class LetterAdmin(ExportMixinRequiringView, admin.ModelAdmin):
         super().save_related(request, form, formsets, change)
         changes = getattr(form, "_revision_changes", {})
         comment = form.cleaned_data.get("revision_comment", "")
+        letter = form.instance
         if not change:
             Revision.objects.create(
-                letter=form.instance,
+                letter=letter,
                 user=request.user,
                 origin=Revision.Origin.EDITOR,
                 comment=comment or "created in the admin",
             )
         elif changes:
             Revision.objects.create(
-                letter=form.instance, user=request.user, origin=Revision.Origin.EDITOR, changes=changes, comment=comment
+                letter=letter, user=request.user, origin=Revision.Origin.EDITOR, changes=changes, comment=comment
             )
+        note = form.cleaned_data.get("erratum_note", "")
+        if note and letter.published_at:
+            workflow.add_erratum(letter, note, request.user)
+        checks.refresh_letters([letter.pk])
 
-    # -- the editorial workflow ---------------------------------------------------------------
-    def has_publish_permission(self, request):
-        return can_publish(request)
-
-    @admin.action(description="Submit for review", permissions=["change"])
-    def submit_for_review(self, request, queryset):
-        self._transition(request, queryset, Letter.Status.IN_REVIEW, {Letter.Status.DRAFT}, "submitted for review")
-
-    @admin.action(description="Publish", permissions=["publish"])
-    def publish(self, request, queryset):
-        if not can_publish(request):  # the action is hidden from them; refuse a forged request too
-            self.message_user(request, "You may not publish letters.", messages.ERROR)
+    # -- the editorial workflow: the bulk actions are catalog.admin.workflow's ------------------
+    @admin.action(description="Assign to me (reviewers)", permissions=["review"])
+    def assign_letters_to_me(self, request, queryset):
+        try:
+            count = workflow.assign(queryset, request.user, request.user)
+        except (PermissionDenied, ValueError) as error:
+            self.message_user(request, str(error), messages.ERROR)
             return
-        self._transition(
-            request, queryset, Letter.Status.PUBLISHED, {Letter.Status.DRAFT, Letter.Status.IN_REVIEW}, "published"
+        self.message_user(request, f"{count} letters assigned to you.", messages.SUCCESS)
+
+
+def reviewers():
+    """The users a letter can be assigned to: active staff who may review (directly, by group, or as superuser)."""
+    User = get_user_model()
+    return (
+        User.objects.filter(is_active=True, is_staff=True)
+        .filter(
+            Q(is_superuser=True)
+            | Q(user_permissions__codename="review_letter")
+            | Q(groups__permissions__codename="review_letter")
         )
-
-    @admin.action(description="Return to draft", permissions=["change"])
-    def return_to_draft(self, request, queryset):
-        sources = {Letter.Status.IN_REVIEW}
-        if can_publish(request):
-            sources.add(Letter.Status.PUBLISHED)  # unpublishing is a publisher's decision
-        self._transition(request, queryset, Letter.Status.DRAFT, sources, "returned to draft")
-
-    def _transition(self, request, queryset, target, sources, verb):
-        now = timezone.now()
-        letters = list(queryset.order_by().select_related(None).only("pk", "status", "published_at"))
-        moving = [letter for letter in letters if letter.status in sources]
-        revisions = []
-        for letter in moving:
-            change = {"status": [letter.status, target]}
-            if target == Letter.Status.PUBLISHED and not letter.published_at:
-                change["published_at"] = [None, jsonable(now)]
-            revisions.append(
-                Revision(
-                    letter_id=letter.pk,
-                    user=request.user,
-                    origin=Revision.Origin.EDITOR,
-                    changes=change,
-                    comment=f"{verb} (admin action)",
-                )
-            )
-        ids = [letter.pk for letter in moving]
-        if ids:
-            Letter.objects.filter(pk__in=ids).update(status=target, modified=now)
-            if target == Letter.Status.PUBLISHED:
-                Letter.objects.filter(pk__in=ids, published_at__isnull=True).update(published_at=now)
-            Revision.objects.bulk_create(revisions)
-            self.message_user(
-                request,
-                ngettext("%(count)d letter %(verb)s.", "%(count)d letters %(verb)s.", len(ids))
-                % {"count": len(ids), "verb": verb},
-                messages.SUCCESS,
-            )
-        skipped = len(letters) - len(ids)
-        if skipped:
-            allowed = " or ".join(sorted(Letter.Status(s).label.lower() for s in sources))
-            self.message_user(
-                request,
-                ngettext(
-                    "%(count)d letter skipped: only letters %(allowed)s can be %(verb)s.",
-                    "%(count)d letters skipped: only letters %(allowed)s can be %(verb)s.",
-                    skipped,
-                )
-                % {"count": skipped, "allowed": allowed, "verb": verb},
-                messages.WARNING,
-            )
+        .distinct()
+        .order_by("username")
+    )
 
 
 def differs_from_import(value, imported) -> bool:

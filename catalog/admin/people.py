@@ -10,18 +10,22 @@ from django.db.models import Count, IntegerField, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
+from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
+from catalog import locking
 from catalog.models import Letter, LetterPerson, Person, PersonIdentifier, Revision
 from catalog.resources import PersonResource
 
+from .spreadsheets import SpreadsheetAdminMixin
 from .utils import (
-    ExportMixinRequiringView,
     LetterColumnMixin,
     ReadOnlyAdmin,
+    RecordedAdminMixin,
     admin_link,
     admin_url,
     changelist_url,
+    comment_field,
     site_url,
 )
 
@@ -154,7 +158,14 @@ def merge_people(keep: Person, others: list[Person], user=None, comment: str = "
     if comment:
         summary += f": {comment}"
     revision = Revision.objects.create(
-        letter=None, user=user, origin=Revision.Origin.MERGE, changes=changes, comment=summary[:500]
+        letter=None,
+        target_model="person",
+        target_id=keep.pk,
+        target_label=str(keep)[:300],
+        user=user,
+        origin=Revision.Origin.MERGE,
+        changes=changes,
+        comment=summary[:500],
     )
     Revision.objects.bulk_create(
         Revision(
@@ -170,8 +181,17 @@ def merge_people(keep: Person, others: list[Person], user=None, comment: str = "
     return revision
 
 
+class PersonForm(locking.VersionedForm):
+    revision_comment = comment_field()
+
+    class Meta:
+        model = Person
+        fields = "__all__"
+
+
 @admin.register(Person)
-class PersonAdmin(ExportMixinRequiringView, admin.ModelAdmin):
+class PersonAdmin(RecordedAdminMixin, SpreadsheetAdminMixin, admin.ModelAdmin):
+    form = PersonForm
     resource_classes = [PersonResource]
     list_display = [
         "display_name",
@@ -193,8 +213,9 @@ class PersonAdmin(ExportMixinRequiringView, admin.ModelAdmin):
         ("Names and roles", {"fields": ["titles", "aliases", "description", "external_ids"]}),
         ("Review", {"fields": ["needs_review", "possible_duplicate_of", "possible_duplicates_list"]}),
         ("Letters", {"fields": ["letters"]}),
+        ("History", {"fields": ["record_history", "revision_comment", "version_token"]}),
     ]
-    readonly_fields = ["possible_duplicates_list", "letters"]
+    readonly_fields = ["possible_duplicates_list", "letters", "record_history"]
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(letter_count=letter_count_subquery())
@@ -263,7 +284,7 @@ class PersonAdmin(ExportMixinRequiringView, admin.ModelAdmin):
     # -- actions -------------------------------------------------------------------------------
     @admin.action(description="Mark as reviewed (not a duplicate)", permissions=["change"])
     def mark_reviewed(self, request, queryset):
-        count = queryset.update(needs_review=False, possible_duplicate_of=None)
+        count = queryset.update(needs_review=False, possible_duplicate_of=None, modified=timezone.now())
         self.message_user(request, f"{count} people marked as reviewed.", messages.SUCCESS)
 
     def has_merge_permission(self, request):

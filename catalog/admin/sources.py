@@ -7,9 +7,12 @@ from django.db.models import Count, IntegerField, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 from django.utils.html import format_html, format_html_join
 
+from catalog import locking
 from catalog.models import ArchivalSource, Letter, SourceCitation
+from catalog.resources import ArchivalSourceResource
 
-from .utils import LetterColumnMixin, ReadOnlyAdmin, admin_link, changelist_url
+from .spreadsheets import SpreadsheetAdminMixin
+from .utils import LetterColumnMixin, ReadOnlyAdmin, RecordedAdminMixin, admin_link, changelist_url, comment_field
 
 
 def citation_count_subquery():
@@ -23,13 +26,33 @@ def citation_count_subquery():
     return Coalesce(Subquery(counts, output_field=IntegerField()), 0)
 
 
+class ArchivalSourceForm(locking.VersionedForm):
+    revision_comment = comment_field()
+
+    class Meta:
+        model = ArchivalSource
+        fields = ["repository", "collection", "box", "folder", "raw"]
+
+
 @admin.register(ArchivalSource)
-class ArchivalSourceAdmin(admin.ModelAdmin):
+class ArchivalSourceAdmin(RecordedAdminMixin, SpreadsheetAdminMixin, admin.ModelAdmin):
+    form = ArchivalSourceForm
+    resource_classes = [ArchivalSourceResource]
     list_display = ["repository", "collection", "box", "folder", "citation_count"]
     list_filter = ["repository"]
     search_fields = ["repository", "collection", "folder", "raw"]
-    fields = ["repository", "collection", "box", "folder", "raw", "citing_letters"]
-    readonly_fields = ["citing_letters"]
+    fields = [
+        "repository",
+        "collection",
+        "box",
+        "folder",
+        "raw",
+        "citing_letters",
+        "record_history",
+        "revision_comment",
+        "version_token",
+    ]
+    readonly_fields = ["citing_letters", "record_history"]
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(citation_count=citation_count_subquery())

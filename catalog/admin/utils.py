@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-import datetime
-
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.admin.widgets import AutocompleteSelect
-from django.db import models
 from django.forms.models import BaseInlineFormSet
 from django.urls import NoReverseMatch, reverse
 from django.utils.html import format_html, format_html_join
 from import_export.admin import ExportMixin
+
+from catalog import locking, revisions
+from catalog.revisions import jsonable  # noqa: F401  (the admin modules' import of it)
 
 
 def admin_url(obj, action: str = "change") -> str:
@@ -39,25 +39,6 @@ def site_url(obj) -> str | None:
         return obj.get_absolute_url()
     except NoReverseMatch:
         return None
-
-
-def jsonable(value):
-    """A value as a Revision stores it: JSON types only, dates as ISO strings (aware ones in UTC)."""
-    if isinstance(value, datetime.datetime):
-        if value.tzinfo is not None:
-            value = value.astimezone(datetime.UTC)
-        return value.isoformat()
-    if isinstance(value, datetime.date | datetime.time):
-        return value.isoformat()
-    if isinstance(value, models.Model):
-        return str(value)
-    if isinstance(value, list | tuple):
-        return [jsonable(v) for v in value]
-    if isinstance(value, dict):
-        return {str(k): jsonable(v) for k, v in value.items()}
-    if value is None or isinstance(value, str | int | float | bool):
-        return value
-    return str(value)
 
 
 def short(value, limit: int = 80) -> str:
@@ -167,3 +148,89 @@ class ExportMixinRequiringView(ExportMixin):
 
     def has_export_permission(self, request):
         return self.has_view_permission(request) and super().has_export_permission(request)
+
+
+class LockedAdminMixin:
+    """Optimistic locking on a model admin: its form (a ``locking.VersionedForm``) carries the version;
+    saving claims the record in one conditional UPDATE, and so does each changed inline row.
+
+    A save refused at the UPDATE (another save won the race) is rolled back and the page shown again:
+    the form then sees the newer version and tells the editor, keeping their input.
+    """
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except locking.StaleEdit:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            locking.claim(obj, form.cleaned_data.get(locking.TOKEN_FIELD))
+        super().save_model(request, obj, form, change)
+
+    def save_formset(self, request, form, formset, change):
+        for inline_form in formset.forms:
+            if locking.TOKEN_FIELD not in inline_form.fields or inline_form.instance.pk is None:
+                continue
+            if inline_form.has_changed() or inline_form in formset.deleted_forms:
+                locking.claim(inline_form.instance, inline_form.cleaned_data.get(locking.TOKEN_FIELD))
+        super().save_formset(request, form, formset, change)
+
+
+class RecordedAdminMixin(LockedAdminMixin):
+    """Every save of a person, an archival source or a volume written as a Revision, with an optional
+    comment (the form's ``revision_comment``), and the record's history on its page."""
+
+    history_rows = 30
+
+    def save_model(self, request, obj, form, change):
+        old = type(obj).objects.get(pk=obj.pk) if change else None
+        super().save_model(request, obj, form, change)
+        comment = form.cleaned_data.get("revision_comment", "")
+        if change:
+            revisions.record(obj, request.user, revisions.field_changes(old, obj, form.changed_data), comment)
+        else:
+            revisions.record(obj, request.user, {}, comment or "created in the admin")
+
+    @admin.display(description="history")
+    def record_history(self, obj):
+        from catalog.models import Revision
+
+        if obj is None or obj.pk is None:
+            return "—"
+        rows = list(
+            Revision.objects.filter(target_model=obj._meta.model_name, target_id=obj.pk).select_related("user")[
+                : self.history_rows
+            ]
+        )
+        if not rows:
+            return "No revisions yet."
+        return format_html(
+            '<ul class="letterbook-history">{}</ul>',
+            format_html_join(
+                "",
+                "<li>{} · {} · {}: {}</li>",
+                (
+                    (admin_link(rev, f"{rev.created:%Y-%m-%d %H:%M}"), rev.get_origin_display(), rev.user or "—",
+                     changes_table(rev.changes, 60))
+                    for rev in rows
+                ),
+            ),
+        )  # fmt: skip
+
+
+def comment_field():
+    from django import forms
+
+    return forms.CharField(
+        label="Note for the history",
+        required=False,
+        max_length=500,
+        help_text="Optional: why this change (kept with the revision).",
+        widget=forms.TextInput(attrs={"size": 80}),
+    )
+
+
+def refuse(modeladmin, request, error) -> None:
+    modeladmin.message_user(request, str(error), messages.ERROR)

@@ -7,9 +7,11 @@ from django.db.models import Count, IntegerField, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 from django.utils.html import format_html
 
+from catalog import locking
 from catalog.models import Chapter, Letter, Term, Volume
 
-from .utils import admin_link, changelist_url, site_url
+from .utils import RecordedAdminMixin, admin_link, changelist_url, comment_field, site_url
+from .workflow import WorkflowPermissionsMixin, workflow_actions
 
 
 def count_subquery(model, fk: str):
@@ -17,8 +19,25 @@ def count_subquery(model, fk: str):
     return Coalesce(Subquery(counts, output_field=IntegerField()), 0)
 
 
+class VolumeForm(locking.VersionedForm):
+    revision_comment = comment_field()
+
+    class Meta:
+        model = Volume
+        fields = ["identifier", "title", "series", "subseries", "volume_number", "editors", "year_published"]
+        help_texts = {"identifier": "Letters, digits, hyphens and underscores only, e.g. frus1969-76v33."}
+        error_messages = {
+            "identifier": {
+                "invalid": "A volume identifier is part of the public addresses: use only letters, digits, "
+                "hyphens and underscores (e.g. frus1969-76v33), no spaces, slashes or markup."
+            }
+        }
+
+
 @admin.register(Volume)
-class VolumeAdmin(admin.ModelAdmin):
+class VolumeAdmin(RecordedAdminMixin, WorkflowPermissionsMixin, admin.ModelAdmin):
+    form = VolumeForm
+    actions = workflow_actions("volume")
     list_display = ["identifier", "title", "subseries", "volume_number", "year_published", "letters_link"]
     list_filter = ["subseries", "year_published"]
     search_fields = ["identifier", "title", "subseries", "volume_number"]
@@ -32,8 +51,11 @@ class VolumeAdmin(admin.ModelAdmin):
         "year_published",
         "contents",
         ("created", "modified"),
+        "record_history",
+        "revision_comment",
+        "version_token",
     ]
-    readonly_fields = ["contents", "created", "modified"]
+    readonly_fields = ["contents", "created", "modified", "record_history"]
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(letter_count=count_subquery(Letter, "volume"))
@@ -65,7 +87,8 @@ class VolumeAdmin(admin.ModelAdmin):
 
 
 @admin.register(Chapter)
-class ChapterAdmin(admin.ModelAdmin):
+class ChapterAdmin(WorkflowPermissionsMixin, admin.ModelAdmin):
+    actions = workflow_actions("chapter")
     list_display = ["title", "volume_link", "xml_id", "kind", "order", "letters_link"]
     list_filter = ["kind", "volume"]
     list_select_related = ["volume"]

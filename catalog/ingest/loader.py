@@ -28,6 +28,7 @@ from django.db.models import OuterRef, Q, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from catalog import checks
 from catalog.models import (
     ArchivalSource,
     Chapter,
@@ -702,6 +703,7 @@ class VolumeLoader:
             if progress:
                 progress(count)
         self.resolve_references()
+        checks.refresh_volume(self.volume)  # the review queue's stored problems (catalog/checks.py)
         return self.report
 
 

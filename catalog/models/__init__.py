@@ -1,5 +1,14 @@
 from .history import Revision
-from .letters import CrossReference, Footnote, Letter, LetterQuerySet
+from .letters import (
+    CrossReference,
+    Erratum,
+    Footnote,
+    Letter,
+    LetterProblem,
+    LetterQuerySet,
+    ReviewQueueItem,
+    Transition,
+)
 from .people import LetterPerson, Person, PersonIdentifier
 from .sources import ArchivalSource, SourceCitation
 from .volumes import Chapter, Term, Volume
@@ -8,14 +17,18 @@ __all__ = [
     "ArchivalSource",
     "Chapter",
     "CrossReference",
+    "Erratum",
     "Footnote",
     "Letter",
     "LetterPerson",
+    "LetterProblem",
     "LetterQuerySet",
     "Person",
     "PersonIdentifier",
+    "ReviewQueueItem",
     "Revision",
     "SourceCitation",
     "Term",
+    "Transition",
     "Volume",
 ]

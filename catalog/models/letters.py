@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.urls import reverse
@@ -24,7 +25,9 @@ class Letter(models.Model):
     class Status(models.TextChoices):
         DRAFT = "draft", "Draft"
         IN_REVIEW = "review", "In review"
+        APPROVED = "approved", "Approved"
         PUBLISHED = "published", "Published"
+        WITHDRAWN = "withdrawn", "Withdrawn"
 
     class DatePrecision(models.TextChoices):
         UNKNOWN = "", "Undated"
@@ -52,8 +55,20 @@ class Letter(models.Model):
     body = models.JSONField(default=list, blank=True, help_text="Blocks with inline marks; see catalog/body.py")
     body_text = models.TextField(blank=True, editable=False)
     terms = models.ManyToManyField(Term, blank=True, related_name="letters")
+    # -- the editorial workflow (rules in catalog/workflow.py, checks in catalog/checks.py) --------
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.DRAFT, db_index=True)
     published_at = models.DateTimeField(null=True, blank=True)
+    provisional = models.BooleanField(default=False, help_text="Published before full review; labelled so publicly")
+    assigned_to = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="assigned_letters",
+        help_text="The reviewer this letter waits for",
+    )
+    problem_count = models.PositiveIntegerField(default=0, db_index=True, editable=False)
+    # -----------------------------------------------------------------------------------------------
     # The values of the last import, per field: tells an editor's correction from an old import.
     import_snapshot = models.JSONField(default=dict, blank=True, editable=False)
     import_checksum = models.CharField(max_length=64, blank=True, editable=False)
@@ -68,7 +83,10 @@ class Letter(models.Model):
             models.UniqueConstraint(fields=["volume", "number"], name="unique_letter_number_per_volume"),
         ]
         indexes = [models.Index(fields=["status", "date_min"])]
-        permissions = [("publish_letter", "Can publish letters")]
+        permissions = [
+            ("publish_letter", "Can publish and withdraw letters"),
+            ("review_letter", "Can approve, send back and assign letters"),
+        ]
 
     def __str__(self):
         return f"{self.volume.identifier} d{self.number}: {self.title}"
@@ -91,6 +109,62 @@ class Letter(models.Model):
         return self.status == self.Status.PUBLISHED
 
 
+class ReviewQueueItem(Letter):
+    """The review queue in the admin: letters needing attention (a proxy, no table of its own)."""
+
+    class Meta:
+        proxy = True
+        verbose_name = "review queue letter"
+        verbose_name_plural = "review queue"
+
+
+class Transition(models.Model):
+    """One move of a letter through the workflow: who, when, from, to, and why."""
+
+    letter = models.ForeignKey(Letter, on_delete=models.CASCADE, related_name="transitions")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    created = models.DateTimeField(auto_now_add=True, db_index=True)
+    from_status = models.CharField(max_length=12, choices=Letter.Status.choices)
+    to_status = models.CharField(max_length=12, choices=Letter.Status.choices)
+    comment = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-created", "-id"]
+
+    def __str__(self):
+        return f"{self.get_from_status_display()} → {self.get_to_status_display()}"
+
+
+class LetterProblem(models.Model):
+    """A problem the automatic checks found in a letter (recomputed on save and on import)."""
+
+    letter = models.ForeignKey(Letter, on_delete=models.CASCADE, related_name="problems")
+    kind = models.CharField(max_length=30, db_index=True)
+    detail = models.CharField(max_length=500)
+
+    class Meta:
+        ordering = ["letter", "kind", "id"]
+
+    def __str__(self):
+        return self.detail
+
+
+class Erratum(models.Model):
+    """A dated public correction note on a published letter, written by the reviewer who publishes the fix."""
+
+    letter = models.ForeignKey(Letter, on_delete=models.CASCADE, related_name="errata")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    created = models.DateTimeField(auto_now_add=True)
+    note = models.TextField()
+
+    class Meta:
+        ordering = ["created", "id"]
+        verbose_name_plural = "errata"
+
+    def __str__(self):
+        return f"Corrected on {self.created:%Y-%m-%d}: {self.note}"
+
+
 class Footnote(models.Model):
     class Kind(models.TextChoices):
         SOURCE = "source", "Source note"
@@ -105,6 +179,7 @@ class Footnote(models.Model):
     anchor = models.PositiveIntegerField(
         null=True, blank=True, help_text="Offset of the marker in the letter's body text; empty on the heading"
     )
+    modified = models.DateTimeField(auto_now=True)  # the version token of optimistic locking
 
     class Meta:
         ordering = ["letter", "number"]

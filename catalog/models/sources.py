@@ -9,6 +9,7 @@ class ArchivalSource(models.Model):
     box = models.CharField(max_length=50, blank=True)
     folder = models.CharField(max_length=500, blank=True)
     raw = models.TextField(help_text="The citation as first printed")
+    modified = models.DateTimeField(auto_now=True)  # the version token of optimistic locking
 
     class Meta:
         ordering = ["repository", "collection", "box", "folder"]

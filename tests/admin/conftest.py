@@ -89,3 +89,30 @@ def read_form(response, form_id=None):
 @pytest.fixture
 def form_data():
     return read_form
+
+
+def _member(django_user_model, username, group):
+    """A staff user whose only permissions are those of a role group (created by the migration)."""
+    from django.contrib.auth.models import Group
+
+    user = django_user_model.objects.create_user(username, password="pw-for-tests", is_staff=True)
+    user.groups.add(Group.objects.get(name=group))
+    client = Client()
+    client.force_login(user)
+    client.user = user
+    return client
+
+
+@pytest.fixture
+def editors(db, django_user_model):
+    return _member(django_user_model, "edith", "Editors")
+
+
+@pytest.fixture
+def reviewers(db, django_user_model):
+    return _member(django_user_model, "rita", "Reviewers")
+
+
+@pytest.fixture
+def importers(db, django_user_model):
+    return _member(django_user_model, "imre", "Importers")

@@ -5,6 +5,7 @@ import io
 
 from django.urls import reverse
 
+from catalog import locking
 from catalog.models import Letter
 
 
@@ -33,12 +34,20 @@ def test_export_letters_csv(staff_client, import_seeds, form_data):
         "doc_type",
         "date_min",
         "date_max",
+        "date_precision",
+        "place",
+        "dateline",
         "classification",
         "page_start",
         "page_end",
         "status",
+        "version",
     ]
-    assert rows == [
+    letters = Letter.objects.order_by("volume__identifier")
+    assert [row["version"] for row in rows] == [locking.token(letter) for letter in letters]
+    shown = ["volume", "number", "title", "doc_type", "date_min", "date_max", "classification"]
+    shown += ["page_start", "page_end", "status"]
+    assert [{name: row[name] for name in shown} for row in rows] == [
         {
             "volume": "frus1969-76v33",
             "number": "193",

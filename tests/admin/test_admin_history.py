@@ -196,7 +196,9 @@ def test_a_stale_form_cannot_overwrite_a_newer_change(staff_client, publisher_cl
     stale.update({"classification": ["Secret"], "_save": ["Save"]})
     response = staff_client.post(change_url(d193), stale)
     assert response.status_code == 200
-    assert "changed (by another editor or an import) after you opened it" in response.content.decode()
+    html = response.content.decode()
+    assert "was changed by someone else after you opened it" in html
+    assert f"title: Letter From President Carter to Soviet General Secretary Brezhnev → {EDITOR_TITLE}" in html
     d193.refresh_from_db()
     assert (d193.title, d193.classification) == (EDITOR_TITLE, "No classification marking")
     assert Revision.objects.filter(origin="editor").count() == 1

@@ -110,7 +110,8 @@ def test_fieldsets(staff_client, d193):
         "Dates",
         "Place, classification and pages",
         "Body",
-        "Status",
+        "Review",
+        "Workflow history",
         "History",
     ]
     body = next(fieldset for fieldset in response.context["adminform"] if fieldset.name == "Body")
