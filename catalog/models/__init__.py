@@ -1,6 +1,7 @@
 from .history import Revision
 from .letters import CrossReference, Footnote, Letter, LetterQuerySet
 from .people import LetterPerson, Person, PersonIdentifier
+from .reports import ErrorReport
 from .sources import ArchivalSource, SourceCitation
 from .volumes import Chapter, Term, Volume
 
@@ -8,6 +9,7 @@ __all__ = [
     "ArchivalSource",
     "Chapter",
     "CrossReference",
+    "ErrorReport",
     "Footnote",
     "Letter",
     "LetterPerson",

@@ -2,6 +2,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.urls import reverse
 
+from catalog import administrations
 from catalog.body import flatten, validate_body
 from catalog.ingest.names import DOC_TYPE_CHOICES
 
@@ -53,6 +54,10 @@ class Letter(models.Model):
     body_text = models.TextField(blank=True, editable=False)
     terms = models.ManyToManyField(Term, blank=True, related_name="letters")
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.DRAFT, db_index=True)
+    # The presidential administration of ``date_min`` (catalog/administrations.py), refreshed on save.
+    administration = models.CharField(
+        max_length=20, blank=True, editable=False, db_index=True, choices=administrations.CHOICES
+    )
     published_at = models.DateTimeField(null=True, blank=True)
     # The values of the last import, per field: tells an editor's correction from an old import.
     import_snapshot = models.JSONField(default=dict, blank=True, editable=False)
@@ -75,6 +80,10 @@ class Letter(models.Model):
 
     def save(self, *args, **kwargs):
         self.body_text = flatten(self.body or []).text
+        self.administration = administrations.administration_for(self.date_min)
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "date_min" in update_fields:
+            kwargs["update_fields"] = {*update_fields, "administration"}
         super().save(*args, **kwargs)
 
     def get_absolute_url(self):
