@@ -1,24 +1,48 @@
 """Read queries for the public pages and the API: what a reader may see, fetched in a fixed number
-of queries per page (no query per footnote, person or node).
+of queries per page (no query per letter, footnote, person or node).
 
-Full-text search lives in :func:`search_letters` so that PostgreSQL full-text search (a
-``SearchVector`` over title + body_text, with a GIN index) can replace the ``icontains`` below
-without touching the views.
+Who sees what (the public rule): lists, counts, facets, search, people, sources and volumes show
+published letters only — to everyone, staff included (staff work in the admin). A person, a volume
+or an archival source is public only when a published letter refers to it; a person's persons-list
+description and titles are shown only when every volume that names them has something published.
+A single letter's page (and its JSON) also opens for staff on a draft, marked "not published", as
+a preview.
+
+Lists never load ``body``, ``body_text`` or ``import_snapshot`` (:data:`LIST_FIELDS`).
 """
 
 from __future__ import annotations
 
+import datetime
+import re
 from collections import OrderedDict
 from dataclasses import dataclass, field
+from types import SimpleNamespace
 
 import django_filters
-from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
-from django.db import connection
-from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet
+from django import forms
+from django.core.paginator import Paginator
+from django.db.models import (
+    Case,
+    CharField,
+    Count,
+    Exists,
+    F,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Value,
+    When,
+)
+from django.db.models.functions import ExtractYear
 from django.http import Http404
+from django.utils import timezone
 
+from catalog import administrations, search
 from catalog.body import iter_nodes
 from catalog.models import (
+    ArchivalSource,
     Chapter,
     CrossReference,
     Footnote,
@@ -30,92 +54,93 @@ from catalog.models import (
     Term,
     Volume,
 )
-from catalog.rendering import RenderContext, local_id, ref_targets
+from catalog.rendering import RenderContext, local_id, stored_ref_targets, volume_heading
+from catalog.search import search_vector  # noqa: F401 - migration 0002 once imported it from here
 
 ROLES = (LetterPerson.Role.SENDER, LetterPerson.Role.RECIPIENT, LetterPerson.Role.MENTIONED)
+LIST_FIELDS = (
+    "id",
+    "volume_id",
+    "number",
+    "xml_id",
+    "title",
+    "doc_type",
+    "date_min",
+    "date_max",
+    "date_precision",
+    "place",
+    "classification",
+    "page_start",
+    "page_end",
+    "status",
+    "administration",
+    "chapter_id",
+    "volume__identifier",
+    "volume__title",
+    "volume__series",
+    "volume__subseries",
+    "volume__volume_number",
+)
+DOC_TYPE_LABELS = dict(Letter._meta.get_field("doc_type").choices)
+CLASSIFICATIONS = [
+    ("top-secret", "Top Secret"),
+    ("secret", "Secret"),
+    ("confidential", "Confidential"),
+    ("limited-official-use", "Limited Official Use"),
+    ("unclassified", "Unclassified"),
+    ("no-marking", "No classification marking"),
+]
+CLASSIFICATION_LABELS = dict(CLASSIFICATIONS)
 
 
-# -- lists ---------------------------------------------------------------------------------------
+def is_staff(user) -> bool:
+    return bool(user is not None and user.is_active and user.is_staff)
+
+
+def public_letters() -> QuerySet:
+    """The letters readers may see and count: the published ones."""
+    return Letter.objects.published()
+
+
+def public_volumes() -> QuerySet:
+    return Volume.objects.filter(Exists(public_letters().filter(volume=OuterRef("pk"))))
+
+
+def public_people() -> QuerySet:
+    return Person.objects.filter(
+        Exists(LetterPerson.objects.filter(person=OuterRef("pk"), letter__status=Letter.Status.PUBLISHED))
+    )
 
 
 def people_prefetch() -> Prefetch:
     return Prefetch(
         "letter_people",
-        queryset=LetterPerson.objects.select_related("person").order_by("role", "person__sort_name", "id"),
+        queryset=LetterPerson.objects.select_related("person")
+        .only("id", "letter_id", "role", "name_as_written", "person__slug", "person__display_name")
+        .order_by("role", "person__sort_name", "id"),
     )
 
 
-def letter_list(user) -> QuerySet:
-    """The reader's list: by date (undated last), then volume and number."""
+def list_letters(queryset: QuerySet | None = None) -> QuerySet:
+    """Published letters with what a list row shows (never the body), by date, volume and number."""
+    queryset = public_letters() if queryset is None else queryset
     return (
-        Letter.objects.visible_to(user)
-        .select_related("volume")
-        .prefetch_related(people_prefetch())
-        .order_by(F("date_min").asc(nulls_last=True), "volume__identifier", "number")
+        queryset.select_related("volume").only(*LIST_FIELDS).prefetch_related(people_prefetch()).order_by(*DATE_ORDER)
     )
 
 
-SEARCH_CONFIG = "english"
+DATE_ORDER = (F("date_min").asc(nulls_last=True), "volume__identifier", "number")
+SORTS = {
+    "date": DATE_ORDER,
+    "-date": (F("date_min").desc(nulls_last=True), "volume__identifier", "number"),
+    "volume": ("volume__identifier", "number"),
+}
 
 
-def search_vector() -> SearchVector:
-    """The searched text; the GIN index of migration 0002 is built on exactly this expression."""
-    return SearchVector("title", "body_text", config=SEARCH_CONFIG)
-
-
-def search_letters(queryset: QuerySet, q: str) -> QuerySet:
-    """Letters matching ``q``, best first.
-
-    On PostgreSQL: full-text search with English stemming ("negotiate" finds "negotiations"),
-    web-search syntax ("quoted phrases", -excluded, or), ranked. Elsewhere (SQLite, the embedded
-    default): every word must occur in the heading or the text, case-insensitively.
-    """
-    q = (q or "").strip()
-    if not q:
-        return queryset
-    if connection.vendor == "postgresql":
-        query = SearchQuery(q, search_type="websearch", config=SEARCH_CONFIG)
-        ordering = queryset.query.order_by
-        return (
-            queryset.annotate(search=search_vector(), rank=SearchRank(search_vector(), query))
-            .filter(search=query)
-            .order_by("-rank", *ordering)
-        )
-    for word in q.split()[:10]:
-        queryset = queryset.filter(Q(title__icontains=word) | Q(body_text__icontains=word))
-    return queryset
-
-
-def has_person(queryset: QuerySet, slug: str, role: str = "") -> QuerySet:
-    links = LetterPerson.objects.filter(letter=OuterRef("pk"), person__slug=slug)
-    if role:
-        links = links.filter(role=role)
-    return queryset.filter(Exists(links))
-
-
-def has_repository(queryset: QuerySet, repository: str) -> QuerySet:
-    citations = SourceCitation.objects.filter(letter=OuterRef("pk"), source__repository__iexact=repository.strip())
-    return queryset.filter(Exists(citations))
-
-
-def facets(queryset: QuerySet) -> dict[str, list[dict]]:
-    """Counts of the filtered letters by volume, document type and repository (three queries)."""
-    ids = queryset.order_by().values("pk")
-    base = Letter.objects.filter(pk__in=ids).order_by()
-    volumes = list(base.values(value=F("volume__identifier")).annotate(count=Count("pk")).order_by("value"))
-    doc_types = list(
-        base.exclude(doc_type="").values(value=F("doc_type")).annotate(count=Count("pk")).order_by("value")
-    )
-    repositories = list(
-        SourceCitation.objects.filter(letter__in=ids)
-        .values(value=F("source__repository"))
-        .annotate(count=Count("letter", distinct=True))
-        .order_by("-count", "value")[:20]
-    )
-    labels = dict(Letter._meta.get_field("doc_type").choices)
-    for row in doc_types:
-        row["label"] = labels.get(row["value"], row["value"])
-    return {"volume": volumes, "doc_type": doc_types, "repository": repositories}
+def classification_base():
+    """The base marking of ``classification`` ("Secret; Nodis" → "secret") as an SQL expression."""
+    whens = [When(classification__istartswith=label, then=Value(slug)) for slug, label in CLASSIFICATIONS]
+    return Case(*whens, default=Value(""), output_field=CharField())
 
 
 def split_people(letter: Letter) -> dict[str, list[LetterPerson]]:
@@ -126,7 +151,349 @@ def split_people(letter: Letter) -> dict[str, list[LetterPerson]]:
     return groups
 
 
-# -- one volume ----------------------------------------------------------------------------------
+# -- the list's filters --------------------------------------------------------------------------
+
+MAX_VALUES = 20  # values of one facet a request may select
+
+
+class MultiValueField(forms.Field):
+    """Every value of a repeated parameter (``?person=a&person=b``), cleaned and bounded."""
+
+    widget = forms.SelectMultiple
+
+    def to_python(self, value):
+        if value in (None, ""):
+            return []
+        if isinstance(value, str):
+            value = [value]
+        cleaned: list[str] = []
+        for item in value:
+            item = search.normalise(item)[:300]
+            if item and item not in cleaned:
+                cleaned.append(item)
+        return cleaned[:MAX_VALUES]
+
+    def validate(self, value):
+        return None
+
+
+class MultiFilter(django_filters.Filter):
+    field_class = MultiValueField
+
+
+_PARTIAL_DATE = re.compile(r"^(\d{4})(?:-(\d{1,2})(?:-(\d{1,2}))?)?$")
+
+
+def parse_partial_date(value: str, *, end: bool = False) -> datetime.datetime | None:
+    """``1978``, ``1978-01`` or ``1978-01-25`` → the first moment of that period (Washington time),
+    or with ``end`` the first moment after it; None when it is not such a date."""
+    match = _PARTIAL_DATE.match((value or "").strip())
+    if not match:
+        return None
+    year, month, day = int(match[1]), int(match[2] or 1), int(match[3] or 1)
+    try:
+        start = datetime.date(year, month, day)
+        if end:
+            if match[3]:
+                start += datetime.timedelta(days=1)
+            elif match[2]:
+                start = datetime.date(year + (month == 12), month % 12 + 1, 1)
+            else:
+                start = datetime.date(year + 1, 1, 1)
+    except (ValueError, OverflowError):
+        return None
+    if not 1 <= start.year <= 9998:
+        return None
+    return timezone.make_aware(datetime.datetime.combine(start, datetime.time()))
+
+
+def _years(values: list[str]) -> Q:
+    condition = Q()
+    for value in values:
+        if re.fullmatch(r"\d{3}0s", value):
+            start = int(value[:4])
+            condition |= Q(date_min__year__gte=start, date_min__year__lte=start + 9)
+        elif re.fullmatch(r"\d{4}", value) and int(value) >= 1:
+            condition |= Q(date_min__year=int(value))
+    return condition if condition else Q(pk__in=[])
+
+
+class LetterFilter(django_filters.FilterSet):
+    """The one set of filters of ``/letters/`` and ``GET /api/letters/``.
+
+    Facets (repeat a parameter for several values: OR within a facet, AND across facets):
+    ``volume``, ``administration``, ``year`` (``1978`` or a decade ``1970s``), ``doc_type``,
+    ``sender``, ``recipient``, ``person`` (any role; person slugs), ``repository``,
+    ``classification`` (the base marking). Also ``date_from``/``date_to`` (a year, a year-month or a
+    full date), ``q`` with ``scope`` (all, body, footnotes) and ``sort`` (relevance, date, -date,
+    volume). ``year_from``/``year_to`` are older names kept working. Invalid values are ignored.
+    """
+
+    q = django_filters.CharFilter(method="filter_q", label="Search")
+    scope = django_filters.ChoiceFilter(
+        choices=[(s, s) for s in search.SCOPES], method="filter_nothing", empty_label=None, label="Search in"
+    )
+    sort = django_filters.ChoiceFilter(
+        choices=[(s, s) for s in ("relevance", "date", "-date", "volume")],
+        method="filter_nothing",
+        empty_label=None,
+        label="Sort",
+    )
+    volume = MultiFilter(method="filter_volume", label="Volume")
+    administration = MultiFilter(method="filter_administration", label="Administration")
+    year = MultiFilter(method="filter_year", label="Year")
+    doc_type = MultiFilter(method="filter_doc_type", label="Document type")
+    sender = MultiFilter(method="filter_sender", label="Sender")
+    recipient = MultiFilter(method="filter_recipient", label="Recipient")
+    person = MultiFilter(method="filter_person", label="Person")
+    repository = MultiFilter(method="filter_repository", label="Repository")
+    classification = MultiFilter(method="filter_classification", label="Classification")
+    date_from = django_filters.CharFilter(method="filter_date_from", label="From", max_length=10)
+    date_to = django_filters.CharFilter(method="filter_date_to", label="To", max_length=10)
+    year_from = django_filters.NumberFilter(
+        field_name="date_min__year", lookup_expr="gte", min_value=1, max_value=9999, decimal_places=0
+    )
+    year_to = django_filters.NumberFilter(
+        field_name="date_min__year", lookup_expr="lte", min_value=1, max_value=9999, decimal_places=0
+    )
+
+    class Meta:
+        model = Letter
+        fields: list[str] = []
+
+    # -- applying --------------------------------------------------------------------------------
+    def filter_queryset(self, queryset, exclude: tuple[str, ...] = ()):
+        for name, value in self.form.cleaned_data.items():
+            if name in exclude:
+                continue
+            queryset = self.filters[name].filter(queryset, value)
+        return queryset
+
+    def cleaned(self) -> dict:
+        if not self.is_bound:
+            return {}
+        self.errors  # noqa: B018 - validates the form
+        return self.form.cleaned_data
+
+    def queryset_without(self, *names: str) -> QuerySet:
+        """The filtered letters with some filters left out (a facet's own, for its counts)."""
+        queryset = self.queryset.all()
+        if self.is_bound:
+            self.errors  # noqa: B018
+            queryset = self.filter_queryset(queryset, exclude=names)
+        return queryset
+
+    def sorted_qs(self) -> QuerySet:
+        queryset = self.qs
+        data = self.cleaned()
+        sort = data.get("sort") or ""
+        query = data.get("q") or ""
+        if sort == "relevance" or (not sort and search.parse(query)):
+            if search.parse(query):
+                return queryset.order_by("-rank", *DATE_ORDER)
+            return queryset.order_by(*DATE_ORDER)
+        return queryset.order_by(*SORTS.get(sort, DATE_ORDER))
+
+    # -- the filters ----------------------------------------------------------------------------
+    def filter_nothing(self, queryset, name, value):
+        return queryset
+
+    def filter_q(self, queryset, name, value):
+        return search.search(queryset, value, self.form.cleaned_data.get("scope") or "all")
+
+    def filter_volume(self, queryset, name, value):
+        return queryset.filter(volume__identifier__in=value)
+
+    def filter_administration(self, queryset, name, value):
+        return queryset.filter(administration__in=value)
+
+    def filter_year(self, queryset, name, value):
+        return queryset.filter(_years(value))
+
+    def filter_doc_type(self, queryset, name, value):
+        return queryset.filter(doc_type__in=value)
+
+    def _people(self, queryset, value, role=""):
+        links = LetterPerson.objects.filter(letter=OuterRef("pk"), person__slug__in=value)
+        if role:
+            links = links.filter(role=role)
+        return queryset.filter(Exists(links))
+
+    def filter_sender(self, queryset, name, value):
+        return self._people(queryset, value, LetterPerson.Role.SENDER)
+
+    def filter_recipient(self, queryset, name, value):
+        return self._people(queryset, value, LetterPerson.Role.RECIPIENT)
+
+    def filter_person(self, queryset, name, value):
+        return self._people(queryset, value)
+
+    def filter_repository(self, queryset, name, value):
+        condition = Q()
+        for repository in value:
+            condition |= Q(source__repository__iexact=repository)
+        return queryset.filter(Exists(SourceCitation.objects.filter(condition, letter=OuterRef("pk"))))
+
+    def filter_classification(self, queryset, name, value):
+        return queryset.alias(classification_base=classification_base()).filter(classification_base__in=value)
+
+    def filter_date_from(self, queryset, name, value):
+        start = parse_partial_date(value)
+        return queryset.filter(date_min__gte=start) if start else queryset
+
+    def filter_date_to(self, queryset, name, value):
+        end = parse_partial_date(value, end=True)
+        return queryset.filter(date_min__lt=end) if end else queryset
+
+
+FACETS = (
+    "volume",
+    "administration",
+    "year",
+    "doc_type",
+    "sender",
+    "recipient",
+    "person",
+    "repository",
+    "classification",
+)
+FACET_LABELS = {
+    "volume": "Volume",
+    "administration": "Administration",
+    "year": "Year",
+    "doc_type": "Document type",
+    "sender": "Sender",
+    "recipient": "Recipient",
+    "person": "Person",
+    "repository": "Repository",
+    "classification": "Classification",
+}
+FACET_LIMIT = 100  # values per facet (the most frequent); the rest through the type-ahead's search
+
+
+def _volume_label(row: dict) -> str:
+    volume = SimpleNamespace(
+        identifier=row["value"],
+        title=row["v_title"] or "",
+        series=row["v_series"] or "",
+        subseries=row["v_subseries"] or "",
+        volume_number=row["v_number"] or "",
+    )
+    return volume_heading(volume)
+
+
+def facet_values(name: str, letters: QuerySet, limit: int = FACET_LIMIT) -> list[dict]:
+    """``[{"value", "label", "count"}]`` of one facet over ``letters`` (one query)."""
+    plain = letters.order_by()
+    ids = plain.values("pk")
+    if name == "volume":
+        rows = list(
+            plain.values(
+                value=F("volume__identifier"),
+                v_title=F("volume__title"),
+                v_series=F("volume__series"),
+                v_subseries=F("volume__subseries"),
+                v_number=F("volume__volume_number"),
+            )
+            .annotate(count=Count("pk"))
+            .order_by("value")
+        )
+        return [{"value": r["value"], "label": _volume_label(r), "count": r["count"]} for r in rows]
+    if name == "administration":
+        rows = plain.exclude(administration="").values(value=F("administration")).annotate(count=Count("pk"))
+        rows = sorted(rows, key=lambda r: administrations.order(r["value"]))
+        return [{"value": r["value"], "label": administrations.label(r["value"]), "count": r["count"]} for r in rows]
+    if name == "year":
+        rows = (
+            plain.filter(date_min__isnull=False)
+            .annotate(value=ExtractYear("date_min"))
+            .values("value")
+            .annotate(count=Count("pk"))
+            .order_by("value")
+        )
+        return [{"value": str(r["value"]), "label": str(r["value"]), "count": r["count"]} for r in rows]
+    if name == "doc_type":
+        rows = plain.exclude(doc_type="").values(value=F("doc_type")).annotate(count=Count("pk")).order_by("value")
+        return [
+            {"value": r["value"], "label": DOC_TYPE_LABELS.get(r["value"], r["value"]), "count": r["count"]}
+            for r in rows
+        ]
+    if name in ("sender", "recipient", "person"):
+        links = LetterPerson.objects.filter(letter__in=ids)
+        if name != "person":
+            links = links.filter(role=name)
+        rows = (
+            links.values(value=F("person__slug"), label=F("person__display_name"))
+            .annotate(count=Count("letter", distinct=True))
+            .order_by("-count", "person__sort_name", "value")[:limit]
+        )
+        return [{"value": r["value"], "label": r["label"], "count": r["count"]} for r in rows]
+    if name == "repository":
+        rows = (
+            SourceCitation.objects.filter(letter__in=ids)
+            .values(value=F("source__repository"))
+            .annotate(count=Count("letter", distinct=True))
+            .order_by("-count", "value")[:limit]
+        )
+        return [{"value": r["value"], "label": r["value"], "count": r["count"]} for r in rows]
+    if name == "classification":
+        counts = dict(
+            plain.annotate(value=classification_base()).exclude(value="").values_list("value").annotate(n=Count("pk"))
+        )
+        return [{"value": v, "label": label, "count": counts[v]} for v, label in CLASSIFICATIONS if v in counts]
+    raise ValueError(name)
+
+
+def facets(letter_filter: LetterFilter) -> dict[str, list[dict]]:
+    """Every facet's values with counts, each computed with the *other* facets' filters applied
+    (multi-select faceting): a value's count is the number of results choosing it alone gives."""
+    return {name: facet_values(name, letter_filter.queryset_without(name)) for name in FACETS}
+
+
+@dataclass
+class Chip:
+    name: str
+    value: str
+    label: str
+
+
+def active_chips(letter_filter: LetterFilter, facet_rows: dict[str, list[dict]]) -> list[Chip]:
+    """The active filters as removable chips, labelled (person names, administrations …)."""
+    data = letter_filter.cleaned()
+    chips = []
+    for name in FACETS:
+        labels = {row["value"]: row["label"] for row in facet_rows.get(name, [])}
+        for value in data.get(name) or []:
+            label = labels.get(value) or {
+                "administration": administrations.label(value),
+                "classification": CLASSIFICATION_LABELS.get(value, value),
+                "doc_type": DOC_TYPE_LABELS.get(value, value),
+            }.get(name, value)
+            chips.append(Chip(name, value, label))
+    for name in ("date_from", "date_to", "year_from", "year_to"):
+        if data.get(name) not in (None, ""):
+            value = data[name]
+            value = str(int(value)) if isinstance(value, (int, float)) or hasattr(value, "to_integral") else value
+            chips.append(Chip(name, value, value))
+    if search.parse(data.get("q") or ""):
+        chips.append(Chip("q", data["q"], f"“{data['q']}”"))
+    return chips
+
+
+def suggestions(letter_filter: LetterFilter, chips: list[Chip]) -> list[tuple[Chip, int]]:
+    """When nothing matches: for each active filter, how many results there are without it (one
+    query per active filter, at most a few)."""
+    found = []
+    for name in dict.fromkeys(chip.name for chip in chips):
+        count = letter_filter.queryset_without(name).count()
+        if count:
+            for chip in chips:
+                if chip.name == name:
+                    found.append((chip, count))
+    return found
+
+
+# -- volumes and administrations -----------------------------------------------------------------
 
 
 @dataclass
@@ -135,15 +502,24 @@ class ChapterGroup:
     letters: list[Letter] = field(default_factory=list)
 
 
-def volume_page(identifier: str, user) -> tuple[Volume, list[ChapterGroup]]:
-    """A volume and its visible letters in order, grouped by chapter when it has chapters."""
-    try:
-        volume = Volume.objects.get(identifier=identifier)
-    except Volume.DoesNotExist:
-        raise Http404("No such volume") from None
+def public_volume(identifier: str) -> Volume:
+    """A volume with something published; Http404 otherwise (its front matter stays private)."""
+    volume = public_volumes().filter(identifier=identifier).first()
+    if volume is None:
+        raise Http404("No such volume")
+    return volume
+
+
+def volume_page(identifier: str, user=None) -> tuple[Volume, list[ChapterGroup]]:
+    """A volume and its published letters in order, grouped by chapter when it has chapters."""
+    volume = public_volume(identifier)
     chapters = list(volume.chapters.all())
     letters = list(
-        Letter.objects.visible_to(user).filter(volume=volume).prefetch_related(people_prefetch()).order_by("number")
+        public_letters()
+        .filter(volume=volume)
+        .only(*[f for f in LIST_FIELDS if not f.startswith("volume__")])
+        .prefetch_related(people_prefetch())
+        .order_by("number")
     )
     for letter in letters:
         letter.volume = volume  # the same object: no query per letter for its citation
@@ -169,12 +545,294 @@ def sources_consulted(volume: Volume) -> list[tuple[str, list[str]]]:
     return list(grouped.items())
 
 
+def volume_index() -> list[Volume]:
+    """Every volume with something published, with its count of published letters (one query)."""
+    return list(
+        Volume.objects.annotate(published=Count("letters", filter=Q(letters__status=Letter.Status.PUBLISHED)))
+        .filter(published__gt=0)
+        .only("id", "identifier", "title", "series", "subseries", "volume_number", "year_published")
+        .order_by("identifier")
+    )
+
+
+def printed_page(identifier: str, page: int) -> tuple[Volume, list[Letter]]:
+    """The published documents of a volume printed on page ``page`` (one that starts, runs over or
+    ends there)."""
+    volume = public_volume(identifier)
+    letters = list(
+        public_letters()
+        .filter(volume=volume, page_start__lte=page)
+        .filter(Q(page_end__gte=page) | Q(page_end__isnull=True, page_start=page))
+        .only(*[f for f in LIST_FIELDS if not f.startswith("volume__")])
+        .prefetch_related(people_prefetch())
+        .order_by("number")
+    )
+    for letter in letters:
+        letter.volume = volume
+    return volume, letters
+
+
+def administration_index() -> list[dict]:
+    """Every administration with its count of published letters, in order (one query)."""
+    counts = dict(
+        public_letters().exclude(administration="").values_list("administration").annotate(n=Count("pk")).order_by()
+    )
+    return [
+        {"slug": a.slug, "label": a.label, "start": a.start, "count": counts.get(a.slug, 0)}
+        for a in administrations.ADMINISTRATIONS
+    ]
+
+
+# -- people --------------------------------------------------------------------------------------
+
+
+def _private_identifiers() -> QuerySet:
+    """People's ids in volumes with nothing published."""
+    return PersonIdentifier.objects.exclude(Exists(public_letters().filter(volume=OuterRef("volume"))))
+
+
+def _description_public(person_ids) -> set[int]:
+    """Of these people, those whose every volume (by its persons-list ids) has something published:
+    only their descriptions and titles may be shown (they came from some volume's persons list)."""
+    hidden = set(_private_identifiers().filter(person_id__in=person_ids).values_list("person_id", flat=True))
+    return {pk for pk in person_ids if pk not in hidden}
+
+
+def people_index(query: str = "", limit: int = 500) -> list[dict]:
+    """People named in published letters, with the count of those letters, by name; ``query``
+    narrows by name (the type-ahead). Two queries."""
+    query = search.normalise(query)[:100]
+    rows = (
+        LetterPerson.objects.filter(letter__status=Letter.Status.PUBLISHED)
+        .values("person_id", "person__slug", "person__display_name", "person__sort_name", "person__description")
+        .annotate(count=Count("letter", distinct=True))
+        .order_by("person__sort_name", "person_id")
+    )
+    if query:
+        rows = rows.filter(Q(person__display_name__icontains=query) | Q(person__sort_name__icontains=query))
+    rows = list(rows[:limit])
+    shown = _description_public([r["person_id"] for r in rows])
+    return [
+        {
+            "slug": r["person__slug"],
+            "name": r["person__display_name"],
+            "description": r["person__description"] if r["person_id"] in shown else "",
+            "count": r["count"],
+        }
+        for r in rows
+    ]
+
+
+@dataclass
+class PersonPage:
+    person: Person
+    show_description: bool
+    groups: dict[str, list[LetterPerson]]
+    counts: dict[str, int]
+    per_year: list[tuple[int, int]]
+    correspondents: list[dict]
+    total: int
+
+
+PERSON_LETTERS_PER_PAGE = 50
+
+
+def person_page(slug: str, page: dict[str, int] | None = None) -> PersonPage:
+    """A public person: letters sent, received, mentioned (counts, and one page of each), letters
+    per year and top correspondents. Http404 for a person no published letter names."""
+    person = public_people().filter(slug=slug).first()
+    if person is None:
+        raise Http404("No such person")
+    page = page or {}
+    links = LetterPerson.objects.filter(person=person, letter__status=Letter.Status.PUBLISHED)
+    counts = dict.fromkeys(ROLES, 0)
+    counts.update(dict(links.values_list("role").annotate(n=Count("pk")).order_by()))
+    groups: dict[str, list[LetterPerson]] = {}
+    ordered = links.select_related("letter__volume").only(
+        "id", "role", "name_as_written", "letter_id", *[f"letter__{f}" for f in LIST_FIELDS if f != "id"]
+    )
+    order = (F("letter__date_min").asc(nulls_last=True), "letter__volume__identifier", "letter__number")
+    for role in ROLES:
+        number = max(1, min(page.get(role, 1), 1 + counts[role] // PERSON_LETTERS_PER_PAGE))
+        start = (number - 1) * PERSON_LETTERS_PER_PAGE
+        groups[role] = list(ordered.filter(role=role).order_by(*order)[start : start + PERSON_LETTERS_PER_PAGE])
+    letters = public_letters().filter(Exists(links.filter(letter=OuterRef("pk"))))
+    per_year = list(
+        letters.filter(date_min__isnull=False)
+        .annotate(y=ExtractYear("date_min"))
+        .values_list("y")
+        .annotate(n=Count("pk"))
+        .order_by("y")
+    )
+    own = links.filter(role__in=[LetterPerson.Role.SENDER, LetterPerson.Role.RECIPIENT]).values("letter_id")
+    correspondents = list(
+        LetterPerson.objects.filter(letter_id__in=own, role__in=[LetterPerson.Role.SENDER, LetterPerson.Role.RECIPIENT])
+        .exclude(person=person)
+        .values(slug=F("person__slug"), name=F("person__display_name"))
+        .annotate(count=Count("letter", distinct=True))
+        .order_by("-count", "name")[:10]
+    )
+    total = letters.count()
+    return PersonPage(
+        person=person,
+        show_description=bool(_description_public([person.pk])),
+        groups=groups,
+        counts=counts,
+        per_year=per_year,
+        correspondents=correspondents,
+        total=total,
+    )
+
+
+def letters_per_year_chart(per_year: list[tuple[int, int]], width: int = 600, height: int = 140) -> dict:
+    """Bars for a server-rendered SVG chart: every year from the first to the last (empty years
+    too), scaled to the busiest year."""
+    if not per_year:
+        return {}
+    counts = dict(per_year)
+    first, last = per_year[0][0], per_year[-1][0]
+    years = list(range(first, last + 1))
+    peak = max(counts.values())
+    slot = width / len(years)
+    plot = height - 20
+    bars = []
+    for i, year in enumerate(years):
+        n = counts.get(year, 0)
+        h = round(plot * n / peak, 1) if peak else 0
+        bars.append(
+            {
+                "year": year,
+                "count": n,
+                "x": round(i * slot + slot * 0.1, 1),
+                "y": round(plot - h, 1),
+                "width": round(slot * 0.8, 1),
+                "height": h,
+                "label_x": round(i * slot + slot / 2, 1),
+            }
+        )
+    step = max(1, len(years) // 10)
+    return {
+        "bars": bars,
+        "width": width,
+        "height": height,
+        "peak": peak,
+        "label_every": step,
+        "first": first,
+        "last": last,
+        "label_y": height - 4,
+    }
+
+
+# -- archival sources ----------------------------------------------------------------------------
+
+
+def repositories() -> list[dict]:
+    """Repositories cited by published letters, with counts of collections and letters (one query)."""
+    return list(
+        SourceCitation.objects.filter(letter__status=Letter.Status.PUBLISHED)
+        .values(repository=F("source__repository"))
+        .annotate(letters=Count("letter", distinct=True), collections=Count("source__collection", distinct=True))
+        .order_by("repository")
+    )
+
+
+def repository_page(repository: str) -> list[dict]:
+    """A repository's collections (and boxes) with their published letters' counts; Http404 when no
+    published letter cites it."""
+    rows = list(
+        SourceCitation.objects.filter(letter__status=Letter.Status.PUBLISHED, source__repository=repository)
+        .values(collection=F("source__collection"))
+        .annotate(letters=Count("letter", distinct=True))
+        .order_by("collection")
+    )
+    if not rows:
+        raise Http404("No such repository")
+    return rows
+
+
+def collection_letters(repository: str, collection: str, limit: int = 500) -> list[tuple[str, str, list[Letter]]]:
+    """The published letters citing a collection, grouped by box and folder (two queries)."""
+    citations = (
+        SourceCitation.objects.filter(
+            letter__status=Letter.Status.PUBLISHED, source__repository=repository, source__collection=collection
+        )
+        .values_list("letter_id", "source__box", "source__folder")
+        .order_by("source__box", "source__folder", "letter_id")[: limit * 2]
+    )
+    citations = list(citations)
+    if not citations:
+        raise Http404("No such collection")
+    letters = {
+        letter.pk: letter for letter in list_letters(public_letters().filter(pk__in={c[0] for c in citations}))[:limit]
+    }
+    grouped: OrderedDict[tuple[str, str], list[Letter]] = OrderedDict()
+    for letter_id, box, folder in citations:
+        letter = letters.get(letter_id)
+        if letter is not None and letter not in grouped.setdefault((box, folder), []):
+            grouped[(box, folder)].append(letter)
+    return [(box, folder, sorted(items, key=_date_key)) for (box, folder), items in grouped.items()]
+
+
+def _date_key(letter: Letter):
+    return (letter.date_min is None, letter.date_min or timezone.now(), letter.volume.identifier, letter.number)
+
+
+def archival_neighbours(letter: Letter, sources: list[ArchivalSource] | None = None, limit: int = 10) -> list[dict]:
+    """Published letters from the same box (or, without a box, the same collection) as this letter's
+    sources: ``[{"source", "scope", "letters"}]`` (one query when the sources are given)."""
+    if sources is None:
+        sources = list(ArchivalSource.objects.filter(citations__letter=letter).distinct())
+    if not sources:
+        return []
+    condition = Q()
+    for source in sources:
+        if source.box:
+            condition |= Q(
+                source__repository=source.repository, source__collection=source.collection, source__box=source.box
+            )
+        elif source.collection:
+            condition |= Q(source__repository=source.repository, source__collection=source.collection)
+    if not condition:
+        return []
+    rows = list(
+        SourceCitation.objects.filter(condition, letter__status=Letter.Status.PUBLISHED)
+        .exclude(letter=letter)
+        .select_related("letter__volume", "source")
+        .only(
+            "id",
+            "source__repository",
+            "source__collection",
+            "source__box",
+            *[f"letter__{f}" for f in LIST_FIELDS if f != "id"],
+            "letter_id",
+        )
+        .order_by(F("letter__date_min").asc(nulls_last=True), "letter__volume__identifier", "letter__number")[:200]
+    )
+    found: OrderedDict[tuple, dict] = OrderedDict()
+    for source in sources:
+        key = (source.repository, source.collection, source.box)
+        found[key] = {"source": source, "scope": "box" if source.box else "collection", "letters": []}
+    for row in rows:
+        for key, entry in found.items():
+            repo, collection, box = key
+            same = row.source.repository == repo and row.source.collection == collection
+            wanted = same and (not box or row.source.box == box) and len(entry["letters"]) < limit
+            if wanted and row.letter not in entry["letters"]:
+                entry["letters"].append(row.letter)
+    return [e for e in found.values() if e["letters"]]
+
+
 # -- one letter ----------------------------------------------------------------------------------
 
 
 def find_letter(identifier: str, user, *, number: int | None = None, xml_id: str = "") -> Letter:
     """A visible letter by number, or by its (possibly old) xml id; Http404 otherwise."""
-    letters = Letter.objects.visible_to(user).select_related("volume", "chapter").filter(volume__identifier=identifier)
+    letters = (
+        Letter.objects.visible_to(user)
+        .select_related("volume", "chapter")
+        .defer("import_snapshot", "volume__import_snapshot")
+        .filter(volume__identifier=identifier)
+    )
     letter = None
     if number is not None:
         letter = letters.filter(number=number).first()
@@ -224,13 +882,18 @@ class LetterPage:
     heading_notes: list[Footnote]
     previous: Letter | None = None
     next: Letter | None = None
+    described: set[int] = field(default_factory=set)  # people whose description may be shown
+    neighbours: list[dict] = field(default_factory=list)
 
 
 def load_letter_page(letter: Letter, user, *, neighbours: bool = True) -> LetterPage:
     """Everything the letter page (and the API) shows, in a fixed number of queries."""
     footnotes = list(Footnote.objects.filter(letter=letter).order_by("number"))
     links = list(
-        LetterPerson.objects.filter(letter=letter).select_related("person").order_by("role", "person__sort_name", "id")
+        LetterPerson.objects.filter(letter=letter)
+        .select_related("person")
+        .annotate(description_hidden=Exists(_private_identifiers().filter(person=OuterRef("person"))))
+        .order_by("role", "person__sort_name", "id")
     )
     people: dict[str, list[LetterPerson]] = {role: [] for role in ROLES}
     for link in links:
@@ -254,7 +917,7 @@ def load_letter_page(letter: Letter, user, *, neighbours: bool = True) -> Letter
     )
     referenced_volumes = {r.target_volume for r in rows if r.target_number is None}
     nodes = [*(letter.body or []), *(n for f in footnotes for n in (f.content or []))]
-    body_refs = ref_targets(nodes, letter.volume.identifier)
+    body_refs = stored_ref_targets(nodes)
     referenced_volumes |= {t.volume for t in body_refs if not t.document}
     known_volumes = (
         set(Volume.objects.filter(identifier__in=referenced_volumes).values_list("identifier", flat=True))
@@ -292,7 +955,9 @@ def load_letter_page(letter: Letter, user, *, neighbours: bool = True) -> Letter
         # older volumes the heading's own notes).
         heading_notes=[f for f in footnotes if f.anchor is None and f.number > 0],
     )
+    page.described = {link.person_id for link in links if not link.description_hidden}
     if neighbours:
+        page.neighbours = archival_neighbours(letter, [entry.source for entry in page.sources])
         siblings = visible.filter(volume_id=letter.volume_id).order_by("number").only("id", "number", "title")
         page.previous = siblings.filter(number__lt=letter.number).order_by("-number").first()
         page.next = siblings.filter(number__gt=letter.number).first()
@@ -328,7 +993,7 @@ def build_render_context(letter: Letter, nodes: list, user, body_refs=None, know
     terms = {}
     if term_ids:
         terms = dict(Term.objects.filter(volume=volume, xml_id__in=term_ids).values_list("xml_id", "expansion"))
-    body_refs = body_refs if body_refs is not None else ref_targets(nodes, volume.identifier)
+    body_refs = body_refs if body_refs is not None else stored_ref_targets(nodes)
     known_letters: set[tuple[str, str]] = set()
     letter_refs = [t for t in body_refs if t.document]
     if letter_refs:
@@ -358,60 +1023,94 @@ def build_render_context(letter: Letter, nodes: list, user, body_refs=None, know
     )
 
 
-# -- one person ----------------------------------------------------------------------------------
+def save_error_report(letter: Letter, message: str, email: str = "") -> None:
+    from catalog.models import ErrorReport
+
+    ErrorReport.objects.create(letter=letter, message=message, email=email)
 
 
-def person_page(slug: str, user) -> tuple[Person, dict[str, list[LetterPerson]]]:
-    """A person and the visible letters they sent, received or are mentioned in."""
-    try:
-        person = Person.objects.get(slug=slug)
-    except Person.DoesNotExist:
-        raise Http404("No such person") from None
-    visible = Letter.objects.visible_to(user)
-    links = (
-        LetterPerson.objects.filter(person=person, letter__in=visible.values("pk"))
-        .select_related("letter__volume")
-        .order_by(F("letter__date_min").asc(nulls_last=True), "letter__volume__identifier", "letter__number")
+# -- one page of results (the list page and the list API) ------------------------------------------
+
+
+def letter_results(params, per_page: int, page_number) -> dict:
+    """Everything ``/letters/`` and ``GET /api/letters/`` show for some parameters."""
+    letter_filter = LetterFilter(params or None, queryset=list_letters())
+    data = letter_filter.cleaned()
+    paginator = Paginator(letter_filter.sorted_qs(), per_page)
+    page = paginator.get_page(page_number)
+    letters = list(page.object_list)
+    facet_rows = facets(letter_filter)
+    chips = active_chips(letter_filter, facet_rows)
+    q, scope = data.get("q") or "", data.get("scope") or "all"
+    return {
+        "filter": letter_filter,
+        "data": data,
+        "page": page,
+        "letters": letters,
+        "snippets": search.snippets([letter.pk for letter in letters], q, scope),
+        "facets": facet_rows,
+        "chips": chips,
+        "suggestions": suggestions(letter_filter, chips) if not paginator.count and chips else [],
+    }
+
+
+@dataclass
+class ListEntry:
+    letter: Letter
+    people: dict[str, list[LetterPerson]]
+    sources: list[SourceEntry]
+    references: list[dict]
+
+
+def list_entries(letters: list[Letter]) -> list[ListEntry]:
+    """What the list API gives for each letter of a page: people (prefetched), sources and
+    references (two queries for the whole page)."""
+    ids = [letter.pk for letter in letters]
+    sources: dict[int, OrderedDict[int, SourceEntry]] = {pk: OrderedDict() for pk in ids}
+    citations = (
+        SourceCitation.objects.filter(letter_id__in=ids)
+        .select_related("source", "footnote")
+        .only("id", "letter_id", "raw", "is_source_note", "footnote__number", "source")
+        .order_by("letter_id", F("footnote__number").asc(nulls_first=True), "id")
     )
-    groups: dict[str, list[LetterPerson]] = {role: [] for role in ROLES}
-    for link in links:
-        groups.setdefault(link.role, []).append(link)
-    if not any(groups.values()) and not (user is not None and user.is_active and user.is_staff):
-        raise Http404("No published letters for this person")
-    return person, groups
-
-
-# -- the list's filters --------------------------------------------------------------------------
-
-
-class LetterFilter(django_filters.FilterSet):
-    """The list's filters: ``volume``, ``doc_type``, ``year_from``/``year_to``, ``person`` (a slug),
-    ``repository`` and the full-text ``q``. Invalid values are ignored rather than emptying the list."""
-
-    q = django_filters.CharFilter(method="filter_q", label="Search")
-    volume = django_filters.CharFilter(field_name="volume__identifier", label="Volume")
-    doc_type = django_filters.ChoiceFilter(
-        choices=Letter._meta.get_field("doc_type").choices, label="Document type", empty_label="Any type"
+    for citation in citations:
+        entries = sources[citation.letter_id]
+        entry = entries.get(citation.source_id)
+        if entry is None:
+            entry = entries[citation.source_id] = SourceEntry(citation.source, citation.raw or citation.source.raw)
+        entry.is_source_note = entry.is_source_note or citation.is_source_note
+        if citation.footnote_id and citation.footnote.number not in entry.footnotes:
+            entry.footnotes.append(citation.footnote.number)
+    references: dict[int, list[dict]] = {pk: [] for pk in ids}
+    rows = (
+        CrossReference.objects.filter(letter_id__in=ids)
+        .select_related("footnote", "target__volume")
+        .only(
+            "id",
+            "letter_id",
+            "target_volume",
+            "target_number",
+            "target_footnote",
+            "footnote__number",
+            "target__number",
+            "target__status",
+            "target__volume__identifier",
+        )
+        .order_by("letter_id", "footnote__number", "id")
     )
-    # Years a date can hold; anything else is an invalid value, ignored like the others.
-    year_from = django_filters.NumberFilter(
-        field_name="date_min__year", lookup_expr="gte", label="From year", min_value=1, max_value=9999, decimal_places=0
-    )
-    year_to = django_filters.NumberFilter(
-        field_name="date_min__year", lookup_expr="lte", label="To year", min_value=1, max_value=9999, decimal_places=0
-    )
-    person = django_filters.CharFilter(method="filter_person", label="Person")
-    repository = django_filters.CharFilter(method="filter_repository", label="Repository")
-
-    class Meta:
-        model = Letter
-        fields: list[str] = []
-
-    def filter_q(self, queryset, name, value):
-        return search_letters(queryset, value)
-
-    def filter_person(self, queryset, name, value):
-        return has_person(queryset, value.strip())
-
-    def filter_repository(self, queryset, name, value):
-        return has_repository(queryset, value)
+    for row in rows:
+        resolved = row.target_id is not None and row.target.status == Letter.Status.PUBLISHED
+        references[row.letter_id].append(
+            {
+                "volume": row.target_volume,
+                "number": row.target_number,
+                "footnote": row.footnote.number if row.footnote_id else None,
+                "target_footnote": row.target_footnote,
+                "resolved": resolved,
+                "url": row.target.get_absolute_url() if resolved else None,
+            }
+        )
+    return [
+        ListEntry(letter, split_people(letter), list(sources[letter.pk].values()), references[letter.pk])
+        for letter in letters
+    ]

@@ -18,8 +18,6 @@ from django.utils import dateformat, timezone
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
-from catalog.ingest.citations import RefTarget, parse_ref_target
-
 # -- the body ---------------------------------------------------------------------------------
 
 # Simple one-to-one tags: body tag → (HTML tag, class or "").
@@ -74,12 +72,39 @@ class RenderContext:
     known_volumes: set[str] | None = None
 
 
-def ref_targets(nodes: Iterable, current_volume: str) -> list[RefTarget]:
-    """Every parseable ``ref`` target in a tree, for looking their letters up in one query."""
+@dataclass(frozen=True)
+class RefTarget:
+    """Where a ``ref`` node points, as the importer parsed it (``node["to"]``)."""
+
+    volume: str
+    document: str = ""  # "d192", or another xml id; empty for a whole volume
+    number: int | None = None
+    fragment: str = ""  # "fn2"
+
+
+def stored_ref_target(node: dict) -> RefTarget | None:
+    """The target the importer stored on a ``ref`` node (see ``catalog.ingest.citations.with_ref_targets``);
+    None when it stored none (not a catalog target) or the node predates it."""
+    to = node.get("to")
+    if not isinstance(to, (list, tuple)) or len(to) != 4:
+        return None
+    volume, document, number, fragment = to
+    if not isinstance(volume, str) or not volume:
+        return None
+    return RefTarget(
+        volume,
+        document if isinstance(document, str) else "",
+        number if isinstance(number, int) and not isinstance(number, bool) else None,
+        fragment if isinstance(fragment, str) else "",
+    )
+
+
+def stored_ref_targets(nodes: Iterable) -> list[RefTarget]:
+    """Every stored ``ref`` target in a tree, for looking their letters up in one query."""
     found = []
     for node in iter_dicts(nodes):
         if node.get("tag") == "ref":
-            target = parse_ref_target(_ref_value(node), current_volume)
+            target = stored_ref_target(node)
             if target is not None:
                 found.append(target)
     return found
@@ -90,13 +115,6 @@ def iter_dicts(nodes: Iterable):
         if isinstance(node, dict):
             yield node
             yield from iter_dicts(node.get("children") or [])
-
-
-def _ref_value(node: dict) -> str:
-    for key in ("target", "ref", "href"):
-        if node.get(key):
-            return str(node[key])
-    return ""
 
 
 def _person_value(node: dict) -> str:
@@ -222,7 +240,7 @@ def _render(node, ctx: RenderContext, out: list[str]) -> None:
         expansion = ctx.terms.get(_term_value(node))
         _link_or_span(out, inner, "term", "abbr" if expansion else "", title=expansion)
     elif tag == "ref":
-        target = parse_ref_target(_ref_value(node), ctx.volume)
+        target = stored_ref_target(node)
         url = _ref_url(target, ctx) if target else None
         _link_or_span(out, inner, "ref", "a" if url else "", href=url)
     else:

@@ -7,12 +7,12 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.utils.safestring import SafeString
 
+from catalog.ingest.citations import parse_ref_target, with_ref_targets
 from catalog.rendering import (
     RenderContext,
     format_date_range,
     format_pages,
     letter_citation,
-    parse_ref_target,
     render_body,
     render_footnote,
     volume_heading,
@@ -205,7 +205,7 @@ def test_ref_targets_in_the_same_and_other_volumes():
         {"tag": "ref", "target": "frus1977-80v06#d12", "children": ["d12"]},
         {"tag": "ref", "target": "frus1977-80v06", "children": ["vol. VI"]},
     ]
-    out = html(nodes, volume="frus1969-76v33")
+    out = html(with_ref_targets(nodes, "frus1969-76v33"), volume="frus1969-76v33")
     assert out == (
         '<a class="ref" href="/volumes/frus1969-76v33/d192/#fn2">footnote 2, Document 192</a>'
         '<a class="ref" href="/volumes/frus1969-76v33/d190/">Document 190</a>'
@@ -222,7 +222,7 @@ def test_ref_to_unknown_target_is_a_span():
         {"tag": "ref", "target": "javascript:alert(1)", "children": ["bad"]},
     ]
     out = html(
-        nodes,
+        with_ref_targets(nodes, "frus1969-76v33"),
         volume="frus1969-76v33",
         known_letters={("frus1969-76v33", "d192")},
         known_volumes=set(),
@@ -231,6 +231,19 @@ def test_ref_to_unknown_target_is_a_span():
         '<a class="ref" href="/volumes/frus1969-76v33/d192/#fn2">known</a>'
         '<span class="ref">unknown</span><span class="ref">unknown volume</span><span class="ref">bad</span>'
     )
+
+
+def test_ref_targets_are_parsed_at_import_not_at_rendering():
+    """The importer stores where a ref points ("to"); the renderer reads only that."""
+    [node] = with_ref_targets([{"tag": "ref", "target": "#d192fn2", "children": ["x"]}], "frus1969-76v33")
+    assert node["to"] == ["frus1969-76v33", "d192", 192, "fn2"]
+    assert with_ref_targets([{"tag": "ref", "target": "javascript:alert(1)"}], "v")[0]["to"] is None
+    # A ref without a stored target (never imported) is plain text, whatever its raw target says.
+    assert html([{"tag": "ref", "target": "#d192", "children": ["x"]}], volume="v") == '<span class="ref">x</span>'
+    # A hostile stored value cannot become a link.
+    for to in (["../x", "d1", 1, ""], ["v", "d1", "1", "<b>"], "frus1#d1", [1, 2, 3, 4]):
+        out = html([{"tag": "ref", "to": to, "children": ["y"]}], volume="v")
+        assert "<b>" not in out and "../" not in out
 
 
 def test_parse_ref_target():

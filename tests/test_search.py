@@ -4,7 +4,7 @@ import pytest
 from django.db import connection
 
 from catalog.models import Letter
-from catalog.queries import search_letters
+from catalog.search import search as search_letters
 
 pytestmark = pytest.mark.django_db
 

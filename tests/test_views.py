@@ -15,6 +15,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from catalog import views
+from catalog.ingest.citations import with_ref_targets
 from catalog.models import Footnote, Letter, LetterPerson, Person, Volume
 
 V33, V04 = "frus1969-76v33", "frus1981-88v04"
@@ -172,11 +173,14 @@ def test_filters_combine(client, seeds):
 def test_facets_count_the_filtered_letters(client, seeds):
     response = client.get("/letters/")
     facets = response.context["facets"]
-    assert facets["volume"] == [{"value": V33, "count": 1}, {"value": V04, "count": 1}]
-    assert facets["doc_type"] == [{"value": "letter", "count": 2, "label": "Letter"}]
+    assert facets["volume"] == [
+        {"value": V33, "label": "FRUS, 1969–1976, Volume XXXIII", "count": 1},
+        {"value": V04, "label": "FRUS, 1981–1988, Volume IV", "count": 1},
+    ]
+    assert facets["doc_type"] == [{"value": "letter", "label": "Letter", "count": 2}]
     assert {row["value"]: row["count"] for row in facets["repository"]} == {"Carter Library": 1, "Reagan Library": 1}
     facets = client.get("/letters/?q=Geneva").context["facets"]
-    assert facets["volume"] == [{"value": V04, "count": 1}]
+    assert facets["volume"] == [{"value": V04, "label": "FRUS, 1981–1988, Volume IV", "count": 1}]
 
 
 def test_header_search_box_targets_the_list(client, seeds):
@@ -198,12 +202,20 @@ def test_draft_letter_is_hidden_from_the_public(client, seeds):
     assert titles(client, "?q=purpose") == set()
 
 
-def test_staff_see_drafts(staff_client, seeds):
+def test_staff_preview_a_draft_but_lists_stay_public(staff_client, seeds):
+    """Staff open a draft's page (marked "not published"); lists, counts, facets, people and volumes
+    show only what is published, to staff too: a public page never depends on who looks."""
     set_draft(seeds[193])
     response = staff_client.get(D193)
     assert response.status_code == 200
     assert "not published" in text_of(response)
-    assert CARTER_TITLE in text_of(staff_client.get("/letters/"))
+    assert "Report an error" not in text_of(response)  # nothing to report on a draft
+    response = staff_client.get("/letters/")
+    assert CARTER_TITLE not in text_of(response)
+    assert response.context["page"].paginator.count == 1
+    assert [row["value"] for row in response.context["facets"]["volume"]] == [V04]
+    assert staff_client.get(f"/volumes/{V33}/").status_code == 404
+    assert staff_client.get("/people/dobrynin/").status_code == 404
 
 
 def test_person_page_hides_draft_letters(client, seeds):
@@ -263,7 +275,7 @@ def test_letter_page_d193(client, seeds):
     assert "FRUS, 1969–1976, Volume XXXIII, Document 193" in html
     assert "<dd>Undated</dd>" in html
     assert "<dd>No classification marking</dd>" in html
-    assert "<dd>807–808</dd>" in html
+    assert '<dd><a href="/volumes/frus1969-76v33/pg_807/">807–808</a></dd>' in html
     assert "<dd>Letter</dd>" in html
     # The page break inside "purpose", with its anchor.
     assert 'pur<span class="pb" id="pg_808">[Page 808]</span>pose' in html
@@ -315,7 +327,7 @@ def test_letter_page_d328(client, seeds):
         'environ<span class="pb" id="pg_1172">[Page 1172]</span>ment.<sup><a href="#fn7" id="fnref7">7</a></sup>'
         in html
     )
-    assert "<dd>1170–1172</dd>" in html
+    assert '<dd><a href="/volumes/frus1981-88v04/pg_1170/">1170–1172</a></dd>' in html
     assert "<dd>Secret</dd>" in html
     assert "FRUS, 1981–1988, Volume IV, Document 328" in html
     for n in range(1, 8):
@@ -415,6 +427,7 @@ def test_letter_page_renders_tei_style_markup(client, seeds):
             ],
         }
     ]
+    letter.body = with_ref_targets(letter.body, V33)  # as the importer stores it
     letter.save()
     html = text_of(client.get(D193))
     assert '<a class="person" href="/people/jimmy-carter/">Carter</a>' in html
@@ -488,7 +501,8 @@ def test_letter_page_query_count(client, seeds, django_assert_max_num_queries):
 
 
 def test_list_page_query_count(client, seeds, django_assert_max_num_queries):
-    with django_assert_max_num_queries(8):
+    # count, page, people of the page, one per facet (9)
+    with django_assert_max_num_queries(12):
         client.get("/letters/")
     before = count_queries(client, "/letters/?person=gromyko")
     grow(seeds[328])
@@ -513,7 +527,8 @@ def test_volume_page_query_count(client, seeds, django_assert_max_num_queries):
 
 
 def test_person_page_query_count(client, seeds, django_assert_max_num_queries):
-    with django_assert_max_num_queries(3):
+    # person, counts by role, a page of each role, per year, correspondents, total, descriptions
+    with django_assert_max_num_queries(9):
         client.get("/people/gromyko/")
     before = count_queries(client, "/people/gromyko/")
     gromyko = Person.objects.get(slug="gromyko")

@@ -285,3 +285,25 @@ def parse_ref_target(target: str, current_volume: str) -> RefTarget | None:
     if _TARGET_ANCHOR.match(document):
         return RefTarget(volume, document)
     return None
+
+
+def with_ref_targets(nodes: list, current_volume: str) -> list:
+    """A copy of a body (or footnote content) tree whose every ``ref`` node carries ``"to"``: where
+    it points, parsed once at import as ``[volume, document, number, fragment]``, or None when the
+    target is not one the catalog can link (another site, a path). Renderers read ``"to"`` only."""
+
+    def walk(node):
+        if isinstance(node, list):
+            return [walk(child) for child in node]
+        if not isinstance(node, dict):
+            return node
+        copy = dict(node)
+        if "children" in copy and isinstance(copy["children"], list):
+            copy["children"] = [walk(child) for child in copy["children"]]
+        if copy.get("tag") == "ref":
+            raw = next((str(copy[k]) for k in ("target", "ref", "href") if copy.get(k)), "")
+            found = parse_ref_target(raw, current_volume)
+            copy["to"] = [found.volume, found.document, found.number, found.fragment] if found else None
+        return copy
+
+    return walk(nodes or [])

@@ -21,7 +21,7 @@ import datetime
 import hashlib
 import json
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from django.db import transaction
 from django.db.models import OuterRef, Q, Subquery, Value
@@ -45,6 +45,7 @@ from catalog.models import (
 )
 from catalog.vocabulary import normalise
 
+from .citations import with_ref_targets
 from .names import person_key, surname
 from .records import LetterRecord, ParsedVolume, ParseError, PersonRecord
 
@@ -510,6 +511,7 @@ class VolumeLoader:
                 record.source_path, record.source_line, f"document number {record.number} appears twice in the volume"
             )
         self.seen.add(record.number)
+        record = self.with_ref_targets(record)
         new = self.new_values(record)
         checksum = _checksum(new)
         self.report.footnotes += len(record.footnotes)
@@ -595,6 +597,12 @@ class VolumeLoader:
             self.report.updated[record.number] = sorted(to_apply)
         else:
             self.report.unchanged.append(record.number)
+
+    def with_ref_targets(self, record: LetterRecord) -> LetterRecord:
+        """Cross-reference targets in the body and footnotes parsed once, here, and stored on the nodes."""
+        volume = self.volume.identifier
+        notes = [replace(note, content=with_ref_targets(note.content, volume)) for note in record.footnotes]
+        return replace(record, body=with_ref_targets(record.body, volume), footnotes=notes)
 
     def publish_letter(self, letter: Letter) -> None:
         """Publish a letter never published before; one an editor withdrew stays withdrawn."""

@@ -7,7 +7,7 @@ INDEX_NAME = "letter_fulltext_gin"
 
 
 def index():
-    from catalog.queries import search_vector
+    from catalog.search import search_vector
 
     return GinIndex(search_vector(), name=INDEX_NAME)
 

@@ -10,6 +10,7 @@ from .letters import (
     Transition,
 )
 from .people import LetterPerson, Person, PersonIdentifier
+from .reports import ErrorReport
 from .sources import ArchivalSource, SourceCitation
 from .volumes import Chapter, Term, Volume
 
@@ -18,6 +19,7 @@ __all__ = [
     "Chapter",
     "CrossReference",
     "Erratum",
+    "ErrorReport",
     "Footnote",
     "Letter",
     "LetterPerson",

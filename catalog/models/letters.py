@@ -3,6 +3,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.urls import reverse
 
+from catalog import administrations
 from catalog.body import flatten, validate_body
 from catalog.vocabulary import DOC_TYPE_CHOICES
 
@@ -57,6 +58,10 @@ class Letter(models.Model):
     terms = models.ManyToManyField(Term, blank=True, related_name="letters")
     # -- the editorial workflow (rules in catalog/workflow.py, checks in catalog/checks.py) --------
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.DRAFT, db_index=True)
+    # The presidential administration of ``date_min`` (catalog/administrations.py), refreshed on save.
+    administration = models.CharField(
+        max_length=20, blank=True, editable=False, db_index=True, choices=administrations.CHOICES
+    )
     published_at = models.DateTimeField(null=True, blank=True)
     provisional = models.BooleanField(default=False, help_text="Published before full review; labelled so publicly")
     assigned_to = models.ForeignKey(
@@ -93,6 +98,10 @@ class Letter(models.Model):
 
     def save(self, *args, **kwargs):
         self.body_text = flatten(self.body or []).text
+        self.administration = administrations.administration_for(self.date_min)
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "date_min" in update_fields:
+            kwargs["update_fields"] = {*update_fields, "administration"}
         super().save(*args, **kwargs)
 
     def get_absolute_url(self):

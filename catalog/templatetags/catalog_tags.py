@@ -47,3 +47,43 @@ def query_with(params, **changes):
     """The list's query string with some parameters changed (an empty value removes one)."""
     merged = {**(params or {}), **changes}
     return urlencode({k: v for k, v in merged.items() if v not in (None, "")})
+
+
+def _pairs(params):
+    if not params:
+        return []
+    if isinstance(params, dict):
+        return [(k, v) for k, v in params.items() if v not in (None, "")]
+    return list(params)
+
+
+@register.simple_tag
+def facet_query(params, name, value, mode="only"):
+    """The list's query string with one facet value changed: ``only`` (that value alone in its
+    facet), ``add`` (OR with the facet's others), ``remove``; the page is always reset."""
+    pairs = [(k, v) for k, v in _pairs(params) if k != "page"]
+    if mode == "remove":
+        pairs = [(k, v) for k, v in pairs if not (k == name and v == str(value))]
+    elif mode == "add":
+        if (name, str(value)) not in pairs:
+            pairs.append((name, str(value)))
+    else:
+        pairs = [(k, v) for k, v in pairs if k != name] + [(name, str(value))]
+    return urlencode(pairs)
+
+
+@register.simple_tag
+def without_param(params, name):
+    """The list's query string without every value of one parameter (and without the page)."""
+    return urlencode([(k, v) for k, v in _pairs(params) if k not in (name, "page")])
+
+
+@register.simple_tag
+def page_query(params, number):
+    """The list's query string at another page, every filter kept."""
+    return urlencode([(k, v) for k, v in _pairs(params) if k != "page"] + [("page", number)])
+
+
+@register.filter
+def get_item(mapping, key):
+    return (mapping or {}).get(key)

@@ -1,0 +1,340 @@
+"""Full-text search over the published letters: headings, bodies and footnotes.
+
+A reader's query is parsed here, once, into terms (the web-search syntax: words, "quoted phrases",
+``or`` between two terms, ``-excluded`` terms and ``prefix*``), after being bounded and normalised
+(control characters dropped, at most :data:`MAX_QUERY_CHARS` characters and :data:`MAX_TERMS`
+terms) so that no query — 37 KB of ``"w "``, 100,000 quotation marks, a megabyte — reaches the
+database as anything but a handful of plain terms. Nothing a reader types is an error: what cannot
+be read is dropped.
+
+The same parsed query runs on both databases:
+
+- PostgreSQL: each term is a ``tsquery`` with English stemming (a phrase ``<->``, a prefix ``:*``),
+  combined with ``&``, ``|`` and ``!``; headings and bodies are matched through the GIN index of
+  migration 0002, footnotes through their own GIN index; results are ranked with ``ts_rank`` and
+  snippets come from ``ts_headline``.
+- SQLite (the ``make run`` default): every term must occur (case-insensitively) in the heading, the
+  body or a footnote; snippets are cut around the first match. No stemming, no ranking beyond the
+  chosen sort.
+
+``scope`` chooses where to look: ``all`` (headings, bodies and footnotes: a letter matches when its
+heading-and-body, or one of its footnotes, holds the whole query), ``body`` (heading and body) or
+``footnotes``.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+
+from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRank, SearchVector
+from django.db import connection
+from django.db.models import Exists, F, FloatField, OuterRef, Q, QuerySet, Value
+from django.db.models.functions import Lower, StrIndex, Substr
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
+
+from catalog.models import Footnote, Letter
+
+SEARCH_CONFIG = "english"
+SCOPES = ("all", "body", "footnotes")
+MAX_QUERY_CHARS = 256
+MAX_TERMS = 12
+MAX_TERM_CHARS = 64
+SNIPPET_CHARS = 220
+# Private-use characters mark a highlighted match in ts_headline's output; the text is escaped
+# first, then they become <mark> tags (so nothing from the text can open a tag).
+_START, _STOP = "\ue000", "\ue001"
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\ue000-\uf8ff]")
+_WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)*", re.UNICODE)
+
+
+def search_vector() -> SearchVector:
+    """Heading + body; the GIN index of migration 0002 is built on exactly this expression."""
+    return SearchVector("title", "body_text", config=SEARCH_CONFIG)
+
+
+def footnote_vector() -> SearchVector:
+    """A footnote's text; the GIN index of this branch's footnote migration is built on it."""
+    return SearchVector("text", config=SEARCH_CONFIG)
+
+
+@dataclass(frozen=True)
+class Term:
+    words: tuple[str, ...]  # one word, or a phrase's words
+    prefix: bool = False
+    negated: bool = False
+
+    @property
+    def text(self) -> str:
+        return " ".join(self.words)
+
+
+@dataclass
+class ParsedQuery:
+    """Groups combined with AND; the terms of one group with OR."""
+
+    groups: list[list[Term]] = field(default_factory=list)
+
+    def __bool__(self) -> bool:
+        return any(not t.negated for g in self.groups for t in g)
+
+    @property
+    def positive_words(self) -> list[str]:
+        return [w for g in self.groups for t in g if not t.negated for w in t.words]
+
+    def __str__(self) -> str:
+        parts = []
+        for group in self.groups:
+            rendered = []
+            for t in group:
+                text = f'"{t.text}"' if len(t.words) > 1 else t.text + ("*" if t.prefix else "")
+                rendered.append(("-" if t.negated else "") + text)
+            parts.append(" or ".join(rendered))
+        return " ".join(parts)
+
+
+def normalise(q) -> str:
+    """The query bounded and cleaned: NFC, no control characters, single spaces, at most
+    MAX_QUERY_CHARS characters (cut at a space where possible)."""
+    if not isinstance(q, str):
+        q = "" if q is None else str(q)
+    q = q[: MAX_QUERY_CHARS * 4]
+    q = unicodedata.normalize("NFC", q)
+    q = _CONTROL.sub(" ", q)
+    q = re.sub(r"\s+", " ", q).strip()
+    if len(q) > MAX_QUERY_CHARS:
+        cut = q[:MAX_QUERY_CHARS]
+        q = cut.rsplit(" ", 1)[0] if " " in cut else cut
+    return q
+
+
+_TOKEN = re.compile(r'(?P<neg>-)?"(?P<phrase>[^"]*)"?|(?P<word>[^\s"]+)')
+
+
+def parse(q) -> ParsedQuery:
+    """Read a reader's query (see the module's docstring); never raises."""
+    q = normalise(q)
+    groups: list[list[Term]] = []
+    pending_or = False
+    count = 0
+    for match in _TOKEN.finditer(q):
+        if count >= MAX_TERMS:
+            break
+        if match["phrase"] is not None:
+            words = tuple(w.lower()[:MAX_TERM_CHARS] for w in _WORD.findall(match["phrase"]))
+            term = Term(words, negated=bool(match["neg"])) if words else None
+        else:
+            raw = match["word"]
+            if raw.lower() == "or" and groups:
+                pending_or = True
+                continue
+            negated = raw.startswith("-") and len(raw) > 1
+            prefix = raw.rstrip().endswith("*")
+            words = tuple(w.lower()[:MAX_TERM_CHARS] for w in _WORD.findall(raw))
+            if not words:
+                continue
+            # "U.S.", "arms-control": a phrase of its parts
+            term = Term(words, negated=negated) if len(words) > 1 else Term(words, prefix=prefix, negated=negated)
+        if term is None:
+            continue
+        count += 1
+        if pending_or and groups and not term.negated and not any(t.negated for t in groups[-1]):
+            groups[-1].append(term)
+        else:
+            groups.append([term])
+        pending_or = False
+    return ParsedQuery(groups)
+
+
+# -- PostgreSQL ---------------------------------------------------------------------------------
+
+
+def _pg_term(term: Term) -> SearchQuery:
+    stem = re.sub(r"\W", "", term.words[0])
+    if term.prefix and stem:
+        # Letters, digits and underscores only: safe inside a raw tsquery.
+        return SearchQuery(f"{stem}:*", search_type="raw", config=SEARCH_CONFIG)
+    if len(term.words) > 1:
+        return SearchQuery(term.text, search_type="phrase", config=SEARCH_CONFIG)
+    return SearchQuery(term.text, search_type="plain", config=SEARCH_CONFIG)
+
+
+def pg_query(parsed: ParsedQuery) -> SearchQuery | None:
+    combined = None
+    for group in parsed.groups:
+        alternatives = None
+        for term in group:
+            query = _pg_term(term)
+            if term.negated:
+                query = ~query
+            alternatives = query if alternatives is None else alternatives | query
+        combined = alternatives if combined is None else combined & alternatives
+    return combined
+
+
+# -- SQLite and other databases -------------------------------------------------------------------
+
+
+def _contains(fields: tuple[str, ...], text: str) -> Q:
+    condition = Q()
+    for name in fields:
+        condition |= Q(**{f"{name}__icontains": text})
+    return condition
+
+
+def _plain_condition(parsed: ParsedQuery, fields: tuple[str, ...]) -> Q:
+    condition = Q()
+    for group in parsed.groups:
+        alternatives = Q()
+        for term in group:
+            part = _contains(fields, term.text)
+            alternatives |= ~part if term.negated else part
+        condition &= alternatives
+    return condition
+
+
+# -- the public entry points ----------------------------------------------------------------------
+
+
+def search(queryset: QuerySet, q, scope: str = "all") -> QuerySet:
+    """``queryset`` narrowed to the letters matching ``q`` in ``scope``, annotated with ``rank``
+    (higher is better; 0 on databases without ranking)."""
+    parsed = parse(q)
+    if not parsed:
+        return queryset
+    scope = scope if scope in SCOPES else "all"
+    if connection.vendor == "postgresql":
+        query = pg_query(parsed)
+        footnote_hit = Exists(Footnote.objects.annotate(fts=footnote_vector()).filter(letter=OuterRef("pk"), fts=query))
+        queryset = queryset.annotate(fts=search_vector())
+        if scope == "body":
+            condition = Q(fts=query)
+        elif scope == "footnotes":
+            condition = Q(footnote_hit)
+        else:
+            condition = Q(fts=query) | Q(footnote_hit)
+        return queryset.filter(condition).annotate(rank=SearchRank(F("fts"), query))
+    body_fields = ("title", "body_text")
+    body = _plain_condition(parsed, body_fields)
+    notes = Exists(Footnote.objects.filter(_plain_condition(parsed, ("text",)), letter=OuterRef("pk")))
+    condition = {"body": body, "footnotes": Q(notes)}.get(scope, body | Q(notes))
+    return queryset.filter(condition).annotate(rank=Value(0.0, output_field=FloatField()))
+
+
+def _highlight_plain(text: str, words: list[str]) -> SafeString:
+    """Escaped text with each occurrence of the words in <mark>."""
+    escaped = escape(text)
+    words = sorted({escape(w) for w in words if w}, key=len, reverse=True)
+    if not words:
+        return mark_safe(escaped)  # noqa: S308 - escaped above
+    pattern = re.compile("|".join(re.escape(w) for w in words), re.IGNORECASE)
+    return mark_safe(pattern.sub(lambda m: f"<mark>{m.group(0)}</mark>", escaped))  # noqa: S308
+
+
+def _from_headline(text: str) -> SafeString:
+    """ts_headline's output (markers, not tags) as safe HTML: escape everything, then the markers."""
+    text = escape(text or "")
+    return mark_safe(text.replace(_START, "<mark>").replace(_STOP, "</mark>"))  # noqa: S308
+
+
+@dataclass
+class Snippet:
+    where: str  # "text" or "footnote N"
+    html: SafeString
+
+
+def snippets(letter_ids: list[int], q, scope: str = "all") -> dict[int, list[Snippet]]:
+    """Keyword-in-context snippets with the matches in <mark>, for the letters of one page of
+    results (two queries: bodies, then footnotes). Only the snippets travel, never the texts."""
+    parsed = parse(q)
+    if not parsed or not letter_ids:
+        return {}
+    scope = scope if scope in SCOPES else "all"
+    found: dict[int, list[Snippet]] = {}
+    if connection.vendor == "postgresql":
+        query = pg_query(parsed)
+        options = {
+            "config": SEARCH_CONFIG,
+            "start_sel": _START,
+            "stop_sel": _STOP,
+            "max_words": 30,
+            "min_words": 12,
+            "max_fragments": 2,
+            "fragment_delimiter": " … ",
+        }
+        if scope != "footnotes":
+            rows = (
+                Letter.objects.filter(pk__in=letter_ids)
+                .annotate(fts=search_vector())
+                .filter(fts=query)
+                .annotate(snippet=SearchHeadline("body_text", query, **options))
+                .values_list("pk", "snippet")
+            )
+            for pk, text in rows:
+                if _START in (text or ""):
+                    found.setdefault(pk, []).append(Snippet("text", _from_headline(text)))
+        if scope != "body":
+            rows = (
+                Footnote.objects.filter(letter_id__in=letter_ids)
+                .annotate(fts=footnote_vector())
+                .filter(fts=query)
+                .annotate(snippet=SearchHeadline("text", query, **options))
+                .order_by("letter_id", "number")
+                .values_list("letter_id", "number", "snippet")
+            )
+            seen: set[int] = set()
+            for pk, number, text in rows:
+                if pk in seen:
+                    continue
+                seen.add(pk)
+                found.setdefault(pk, []).append(Snippet(f"footnote {number}", _from_headline(text)))
+        return found
+    words = parsed.positive_words
+    first = words[0] if words else ""
+    if not first:
+        return {}
+    if scope != "footnotes":
+        position = StrIndex(Lower("body_text"), Value(first.lower()))
+        rows = (
+            Letter.objects.filter(pk__in=letter_ids)
+            .annotate(at=position)
+            .filter(at__gt=0)
+            .annotate(window=Substr("body_text", _window_start(), SNIPPET_CHARS))
+            .values_list("pk", "at", "window")
+        )
+        for pk, at, window in rows:
+            found.setdefault(pk, []).append(Snippet("text", _cut(window, at > SNIPPET_CHARS // 2, words)))
+    if scope != "body":
+        position = StrIndex(Lower("text"), Value(first.lower()))
+        rows = (
+            Footnote.objects.filter(letter_id__in=letter_ids)
+            .annotate(at=position)
+            .filter(at__gt=0)
+            .annotate(window=Substr("text", _window_start(), SNIPPET_CHARS))
+            .order_by("letter_id", "number")
+            .values_list("letter_id", "number", "at", "window")
+        )
+        seen = set()
+        for pk, number, at, window in rows:
+            if pk in seen:
+                continue
+            seen.add(pk)
+            found.setdefault(pk, []).append(Snippet(f"footnote {number}", _cut(window, at > SNIPPET_CHARS // 2, words)))
+    return found
+
+
+def _window_start():
+    from django.db.models.functions import Greatest
+
+    return Greatest(F("at") - SNIPPET_CHARS // 2, Value(1))
+
+
+def _cut(window: str, cut_before: bool, words: list[str]) -> SafeString:
+    text = window or ""
+    if cut_before and " " in text:
+        text = "… " + text.split(" ", 1)[1]
+    if len(text) >= SNIPPET_CHARS - 5 and " " in text:
+        text = text.rsplit(" ", 1)[0] + " …"
+    return _highlight_plain(text, words)
