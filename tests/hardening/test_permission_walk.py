@@ -15,8 +15,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from urllib.parse import parse_qsl, quote, quote_plus, urlsplit
 from dataclasses import dataclass, field
+from urllib.parse import parse_qsl, quote, quote_plus, urlsplit
 
 import pytest
 from django.contrib import admin
