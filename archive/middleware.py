@@ -21,6 +21,10 @@ class ControlCharacterInRequest(SuspiciousOperation):
     """A request carried a character no page, form or search can use (Django answers 400)."""
 
 
+class OverlongRequest(SuspiciousOperation):
+    """A path or query parameter longer than any page needs (Django answers 400)."""
+
+
 def _first_bad(pattern: re.Pattern, items) -> str | None:
     for key, values in items:
         if pattern.search(key):
@@ -33,7 +37,9 @@ def _first_bad(pattern: re.Pattern, items) -> str | None:
 
 class RejectControlCharactersMiddleware:
     """400 for a NUL (or another control character where none belongs) in the path, the query
-    string, a cookie, or the keys and values of a form, before any view, session or query sees it."""
+    string, a cookie, or the keys and values of a form, before any view, session or query sees it;
+    and for a path or a query parameter longer than ``settings.REQUEST_MAX_PARAMETER_LENGTH``
+    (a search, a filter or an address never needs kilobytes; databases choke on them)."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -46,6 +52,12 @@ class RejectControlCharactersMiddleware:
     def check(request) -> None:
         if PATH_FORBIDDEN.search(request.path_info) or PATH_FORBIDDEN.search(request.path):
             raise ControlCharacterInRequest("Control character in the URL path")
+        limit = settings.REQUEST_MAX_PARAMETER_LENGTH
+        if len(request.path_info) > limit:
+            raise OverlongRequest("URL path too long")
+        for key, values in request.GET.lists():
+            if len(key) > limit or any(len(value) > limit for value in values):
+                raise OverlongRequest(f"Query parameter {key[:40]!r} too long")
         bad = _first_bad(QUERY_FORBIDDEN, request.GET.lists())
         if bad is not None:
             raise ControlCharacterInRequest(f"Control character in query parameter {bad[:40]!r}")

@@ -61,6 +61,9 @@ MIDDLEWARE = [
     "axes.middleware.AxesMiddleware",  # last, as django-axes requires
 ]
 
+# archive.middleware.RejectControlCharactersMiddleware: the longest URL path or query parameter value.
+REQUEST_MAX_PARAMETER_LENGTH = 4096
+
 # Login throttling (django-axes): after LOGIN_FAILURE_LIMIT wrong passwords for one username, or from
 # one address, logging in is refused (HTTP 429) until an administrator lifts it: delete the "Access
 # attempts" in the admin, or `manage.py axes_reset_username NAME` / `axes_reset_ip ADDRESS`. By

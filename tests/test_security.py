@@ -61,6 +61,26 @@ def test_control_characters_in_public_urls_are_a_400(client, import_seeds, url):
     assert client.get(url).status_code == 400
 
 
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/letters/?q=" + "w+" * 18_700,  # 37 KB: "stack depth limit exceeded" on PostgreSQL before
+        "/letters/?q=" + "%22" * 100_000,
+        "/?repository=" + "w+" * 3000,  # "LIKE or GLOB pattern too complex" on SQLite before
+        "/letters/?" + "k" * 5000 + "=1",
+        "/volumes/" + "x" * 5000 + "/",
+    ],
+)
+def test_overlong_parameters_are_a_400(client, url):
+    assert client.get(url).status_code == 400
+
+
+def test_a_long_search_within_the_limit_works(client, import_seeds):
+    response = client.get("/letters/?q=" + "Brezhnev+" * 400)
+    assert response.status_code == 200
+    assert "Letter From President Carter to Soviet General Secretary Brezhnev" in response.content.decode()
+
+
 @pytest.mark.parametrize("url", ["/letters/?q=Brezhnev%09letter", "/letters/?q=Brezhnev%0D%0A"])
 def test_tab_and_line_breaks_in_a_search_are_allowed(client, import_seeds, url):
     response = client.get(url)
