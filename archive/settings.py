@@ -4,6 +4,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONE, SELF, UNSAFE_INLINE
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -40,18 +41,43 @@ INSTALLED_APPS = [
     "django.contrib.postgres",
     "django_filters",
     "import_export",
+    "axes",
+    "csp",
     "catalog",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "django_permissions_policy.PermissionsPolicyMiddleware",
+    "archive.middleware.ContentSecurityPolicyMiddleware",
+    # Before anything reads the session, the user or the database: NUL and control characters → 400.
+    "archive.middleware.RejectControlCharactersMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "axes.middleware.AxesMiddleware",  # last, as django-axes requires
 ]
+
+# archive.middleware.RejectControlCharactersMiddleware: the longest URL path or query parameter value.
+REQUEST_MAX_PARAMETER_LENGTH = 4096
+
+# Login throttling (django-axes): after LOGIN_FAILURE_LIMIT wrong passwords for one username, or from
+# one address, logging in is refused (HTTP 429) until an administrator lifts it: delete the "Access
+# attempts" in the admin, or `manage.py axes_reset_username NAME` / `axes_reset_ip ADDRESS`. By
+# username too, so that guessing one password from many addresses is stopped as well.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = int(os.environ.get("LOGIN_FAILURE_LIMIT", "10"))
+AXES_COOLOFF_TIME = None  # locked until an administrator resets it
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_CLIENT_IP_CALLABLE = "archive.middleware.client_ip"  # the proxy's address is nobody's
+AXES_RESET_ON_SUCCESS = True
+AXES_VERBOSE = False
 
 ROOT_URLCONF = "archive.urls"
 
@@ -114,7 +140,54 @@ if not DEBUG:
     SECURE_SSL_REDIRECT = env_flag("SECURE_SSL_REDIRECT", True)
     SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", "31536000"))
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+# Asking browsers to hard-code HTTPS for the domain (hstspreload.org) is hard to undo: opt in.
+SECURE_HSTS_PRELOAD = env_flag("SECURE_HSTS_PRELOAD")
+if not SECURE_HSTS_PRELOAD:
+    SILENCED_SYSTEM_CHECKS = ["security.W021"]  # "SECURE_HSTS_PRELOAD is not True": off by choice
+# X-Forwarded-Proto says whether the client used HTTPS, but any client can send it: it is trusted
+# only when the operator says a TLS-terminating proxy sets it (and strips the client's own).
+BEHIND_PROXY = env_flag("BEHIND_PROXY")
+if BEHIND_PROXY:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+# Content-Security-Policy (django-csp): public pages run only this site's own script and style
+# files, no inline script or style. The admin's own templates write some inline styles (Django's
+# change list, django-import-export's export form), so /admin/ alone also allows inline styles
+# (never inline script); see archive.middleware.ContentSecurityPolicyMiddleware.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [NONE],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "manifest-src": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+        "base-uri": [NONE],
+        "object-src": [NONE],
+    }
+}
+ADMIN_CSP_UPDATE = {"style-src": [UNSAFE_INLINE]}
+
+# Permissions-Policy (django-permissions-policy): the site uses no powerful browser feature.
+PERMISSIONS_POLICY = {
+    feature: []
+    for feature in (
+        "accelerometer",
+        "autoplay",
+        "camera",
+        "display-capture",
+        "geolocation",
+        "gyroscope",
+        "magnetometer",
+        "microphone",
+        "midi",
+        "payment",
+        "usb",
+    )
+}
 
 LOGGING = {
     "version": 1,

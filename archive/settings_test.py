@@ -17,3 +17,8 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+# Django's test Client.login() authenticates without a request; see tests/axes_support.py.
+AUTHENTICATION_BACKENDS = [
+    "tests.axes_support.AxesBackendAllowingClientLogin",
+    "django.contrib.auth.backends.ModelBackend",
+]

@@ -1,0 +1,134 @@
+"""The bad parameters walk: every public URL with hostile values in each path parameter and each
+query parameter the pages read. No 500, ever; a NUL is a 400 (archive.middleware).
+
+The public URLs are those of the permission walk's coverage table (so a new public page is walked
+here as soon as it has its entry there); ``QUERY_PARAMETERS`` lists what the views read.
+"""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import quote, urlencode
+
+import pytest
+from django.conf import settings
+
+from catalog import views
+
+from .test_permission_walk import COVERAGE, url_patterns
+
+pytestmark = pytest.mark.django_db
+
+QUERY_PARAMETERS = sorted({*views.FILTER_PARAMS, "page", "format", "sort", "role"})
+
+BAD_VALUES = {
+    "nul": "\x00",
+    "nul inside": "war\x00peace",
+    "overlong": "w " * 50_000,  # 100 KB
+    "overlong quotes": '"' * 100_000,
+    "longest allowed": "w " * 2048,  # 4 KB: settings.REQUEST_MAX_PARAMETER_LENGTH
+    "longest allowed quotes": '"' * 4096,
+    "longest allowed words": " ".join(f"word{n}" for n in range(700)),
+    "non-numeric": "abc",
+    "negative": "-1",
+    "huge": "9" * 40,
+    "huge negative": "-" + "9" * 40,
+    "float": "1e309",
+    "empty": "",
+    "markup": "<script>alert(1)</script>",
+    "sql": "' OR 1=1 --",
+    "percent": "%_%",
+    "unicode": "ü\u202e\U0001f600",
+    "search syntax": '-"(or) & | ! :* <->',
+}
+PATH_VALUES = {
+    "nul": "\x00",
+    "overlong": "x" * 100_000,
+    "longest allowed": "x" * 4000,
+    "non-numeric": "abc",
+    "negative": "-1",
+    "huge": "9" * 40,
+    "dots": "..",
+    "markup": "<b>",
+    "unicode": "ü",
+}
+
+
+def public_urls(world) -> list[str]:
+    """One working URL (the first case) of every public pattern, without its query string."""
+    urls = []
+    for key, _route in url_patterns():
+        if key.startswith("admin") or key not in COVERAGE:
+            continue
+        url = COVERAGE[key][0].url(world).split("?")[0]
+        if url not in urls:
+            urls.append(url)
+    return urls
+
+
+def public_routes() -> list[str]:
+    return [route for key, route in url_patterns() if not key.startswith("admin") and "<" in route]
+
+
+def refused(value: str) -> bool:
+    """Values that archive.middleware answers with 400: a NUL, or longer than the limit."""
+    return "\x00" in value or len(value) > settings.REQUEST_MAX_PARAMETER_LENGTH
+
+
+def expect_no_server_error(client, url: str, refused: bool) -> str | None:
+    try:
+        response = client.get(url)
+    except Exception as error:  # the test client re-raises a view's exception (a 500 in production)
+        return f"{url[:160]} → 500 {type(error).__name__}: {str(error)[:100]}"
+    if response.status_code >= 500 or (refused and response.status_code != 400):
+        return f"{url[:160]} → {response.status_code}"
+    if response.status_code not in (200, 301, 302, 400, 404, 405):
+        return f"{url[:160]} → {response.status_code} (unexpected)"
+    return None
+
+
+@pytest.mark.parametrize("role", ["anonymous", "editor"])
+def test_query_parameters(world, role):
+    client = world.clients[role]
+    problems, requests = [], 0
+    for base in public_urls(world):
+        for name in QUERY_PARAMETERS:
+            for label, value in BAD_VALUES.items():
+                requests += 1
+                url = f"{base}?{urlencode({name: value})}"
+                problem = expect_no_server_error(client, url, refused=refused(value))
+                if problem:
+                    problems.append(f"{name}={label}: {problem}")
+    assert requests > 500
+    assert not problems, "\n".join(problems)
+
+
+def test_path_parameters(world):
+    client = world.clients["anonymous"]
+    problems, requests = [], 0
+    for route in public_routes():
+        for label, value in PATH_VALUES.items():
+            for position in range(len(re.findall(r"<[^>]+>", route))):
+                parts = re.split(r"(<[^>]+>)", route)
+                converters = [i for i, part in enumerate(parts) if part.startswith("<")]
+                filled = [
+                    quote(value, safe="") if i == converters[position] else _good(part) for i, part in enumerate(parts)
+                ]
+                url = "/" + "".join(filled)
+                requests += 1
+                problem = expect_no_server_error(client, url, refused=refused(value))
+                if problem:
+                    problems.append(f"{route} {label}: {problem}")
+    assert requests >= 40
+    assert not problems, "\n".join(problems)
+
+
+def _good(part: str) -> str:
+    """A valid value for a converter that is not the one under test."""
+    if not part.startswith("<"):
+        return part
+    if part.startswith("<int:"):
+        return "193"
+    if "identifier" in part:
+        return "frus1969-76v33"
+    return "d193"
