@@ -6,10 +6,11 @@ official CSL repository's ``chicago-notes-bibliography`` and ``modern-language-a
 BibTeX, RIS, the ``citation_*`` meta tags that Zotero and Google Scholar read, and schema.org
 JSON-LD are mappings of the same item. Only published letters are cited (callers check).
 
-Two rules of those styles citeproc-py 0.11 does not carry out, applied here and tested:
+Three rules of those styles citeproc-py 0.11 does not carry out, applied here and tested:
 ``initialize="false"`` on a name (full given names in long forms: the styles set
-``initialize-with`` only for short forms) and the en-US locale's ``punctuation-in-quote``
-(a period or comma after a closing quotation mark moves inside it).
+``initialize-with`` only for short forms), the en-US locale's ``punctuation-in-quote`` (a period
+or comma after a closing quotation mark moves inside it), and the suppression of a variable
+substituted for a missing author (editors put first are not repeated as "edited by").
 """
 
 from __future__ import annotations
@@ -32,7 +33,12 @@ SERIES_TITLE = "Foreign Relations of the United States"
 
 
 def publisher() -> str:
-    return getattr(settings, "CITATION_PUBLISHER", "U.S. Department of State, Office of the Historian")
+    return getattr(settings, "CITATION_PUBLISHER", "Office of the Historian")
+
+
+def issuing_body() -> str:
+    """The author of a volume as libraries catalogue it (FRUS: the Department of State)."""
+    return getattr(settings, "CITATION_ISSUING_BODY", "U.S. Department of State")
 
 
 def publisher_place() -> str:
@@ -129,6 +135,7 @@ def letter_csl(letter: Letter, url: str, senders: list | None = None) -> dict:
 def volume_csl(volume: Volume, url: str) -> dict:
     """The CSL-JSON item of a volume: a ``book`` in its series."""
     item = {"id": volume.identifier, "type": "book", "title": volume_title(volume)}
+    item["author"] = [{"literal": issuing_body()}]
     item.update(_volume_fields(volume))
     item["URL"] = url
     return item
@@ -174,21 +181,42 @@ def punctuation_in_quote(text: str) -> str:
     return _QUOTE_PUNCTUATION.sub(r"\2\1", text)
 
 
+# citeproc-py's HTML output does not escape the item's text: ``<``, ``>`` and ``&`` go through it
+# as private-use characters (which no style rule touches) and come out as entities.
+_HIDE = {ord("<"): "\ue000", ord(">"): "\ue001", ord("&"): "\ue002"}
+_HIDE_DROP = {ord(c): None for c in "\ue000\ue001\ue002"}
+_SHOW = {ord("\ue000"): "&lt;", ord("\ue001"): "&gt;", ord("\ue002"): "&amp;"}
+
+
+def _hidden(value):
+    if isinstance(value, str):
+        return value.translate(_HIDE_DROP).translate(_HIDE)
+    if isinstance(value, list):
+        return [_hidden(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _hidden(v) for k, v in value.items()}
+    return value
+
+
 def render_citation(item: dict, style: str, *, html: bool = False) -> str:
-    """The bibliography entry of ``item`` in ``style`` ("chicago" or "mla"), plain text or HTML."""
+    """The bibliography entry of ``item`` in ``style`` ("chicago" or "mla"), plain text or HTML
+    (escaped: safe to insert in a page)."""
     from citeproc import Citation, CitationItem, CitationStylesBibliography, formatter
     from citeproc.source.json import CiteProcJSON
 
-    data = dict(item)
+    data = _hidden(dict(item)) if html else dict(item)
     if data.get("volume") and f"Volume {data['volume']}" in data.get("container-title", data.get("title", "")):
         data.pop("volume")  # the title already names it; the styles would print it twice
     data.pop("collection-title", None)  # the title begins with the series
+    if not data.get("author") and data.get("editor"):
+        # The styles then put the editors first; citeproc-py would print them a second time.
+        data["author"] = data.pop("editor")
     bibliography = CitationStylesBibliography(
         _style(style), CiteProcJSON([data]), formatter.html if html else formatter.plain
     )
     bibliography.register(Citation([CitationItem(data["id"])]))
-    entry = "".join(str(part) for part in bibliography.bibliography()[0])
-    return punctuation_in_quote(entry)
+    entry = punctuation_in_quote("".join(str(part) for part in bibliography.bibliography()[0]))
+    return entry.translate(_SHOW) if html else entry
 
 
 # -- BibTeX and RIS ----------------------------------------------------------------------------

@@ -179,7 +179,8 @@ def tei_fragment(letter: Letter, footnotes: list[Footnote] | None = None) -> str
 def plain_text(letter: Letter, citation: str, footnotes: list[Footnote] | None = None) -> str:
     """The letter as the edition prints it, in plain text: the citation, the heading with its
     markers, the dateline, the text with ``[Page N]`` and footnote numbers where the edition has
-    them, then the footnotes as ``  N. text``."""
+    them, then the footnotes as ``  N. text``: after the citation line, the edition's own text
+    export format, which the text importer reads back."""
     if footnotes is None:
         footnotes = list(Footnote.objects.filter(letter=letter).order_by("number"))
     flat = flatten(letter.body or [])
@@ -200,6 +201,5 @@ def plain_text(letter: Letter, citation: str, footnotes: list[Footnote] | None =
         lines += [letter.dateline, ""]
     lines.append(text)
     if footnotes:
-        lines.append("")
         lines += [f"  {note.number}. {note.text}" if note.number else f"  {note.text}" for note in footnotes]
     return xml_text("\n".join(lines)) + "\n"
