@@ -327,10 +327,7 @@ def list_items(root, query: Query, base_url: str, request, arguments) -> None:
         else:
             _header(element, letter)
     if more or query.after:
-        total = selection.count() if query.cursor == 0 or more else None
-        attributes = {"cursor": str(query.cursor)}
-        if total is not None:
-            attributes["completeListSize"] = str(total)
+        attributes = {"completeListSize": str(selection.count()), "cursor": str(query.cursor)}
         if more:
             expires = timezone.now() + dt.timedelta(seconds=token_lifetime())
             attributes["expirationDate"] = datestamp(expires)
