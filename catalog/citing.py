@@ -437,11 +437,9 @@ def letter_citable(letter: Letter, request) -> Citable | None:
 
 
 def volume_citable(volume: Volume, request) -> Citable | None:
-    """The page data of a volume with at least one published letter; None otherwise."""
+    """The page data of a volume (its page and front matter are public, published letters or not)."""
     cached = getattr(volume, "_citable", None)
     if cached is None:
-        if not Letter.objects.published().filter(volume=volume).exists():
-            return None
         item = volume_csl(volume, public_url(request, volume.get_absolute_url()))
         args = [volume.identifier]
         downloads = [

@@ -4,7 +4,7 @@ the sitemap. Only published letters (``Letter.objects.published()``), whoever as
 from __future__ import annotations
 
 from django.contrib.sitemaps import views as sitemap_views
-from django.http import Http404, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt
@@ -43,8 +43,6 @@ def letter_citation_file(request, identifier: str, number: int, fmt: str):
 @require_safe
 def volume_citation_file(request, identifier: str, fmt: str):
     volume = get_object_or_404(Volume, identifier=identifier)
-    if not Letter.objects.published().filter(volume=volume).exists():
-        raise Http404("No published letters in this volume")
     item = citing.volume_csl(volume, citing.public_url(request, volume.get_absolute_url()))
     render, content_type, extension = FORMATS[fmt]
     return _download(render(item), content_type, f"{identifier}.{extension}")
