@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.postgres",
+    "django.contrib.sitemaps",
     "django_filters",
     "import_export",
     "axes",
@@ -124,6 +125,17 @@ STATIC_ROOT = BASE_DIR / "staticfiles"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 LOGIN_URL = "admin:login"
+
+# Citing and harvesting (catalog.citing, catalog.oai): absolute URLs from PUBLIC_BASE_URL when set
+# (stable identifiers whatever the Host header), else from the request.
+PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "")
+OAI_REPOSITORY_NAME = "Letterbook"
+OAI_REPOSITORY_IDENTIFIER = os.environ.get("OAI_REPOSITORY_IDENTIFIER", "letterbook")
+OAI_ADMIN_EMAIL = os.environ.get("OAI_ADMIN_EMAIL", "letterbook@localhost")
+OAI_PAGE_SIZE = 100  # records per ListRecords / ListIdentifiers response
+OAI_TOKEN_LIFETIME = 24 * 3600  # seconds a resumption token stays valid
+SITEMAP_PAGE_SIZE = 10000  # URLs per sitemap page; past it /sitemap.xml is an index
+FEED_SIZE = 50
 
 # A title beginning with "=" must not run as a spreadsheet formula in a CSV export.
 IMPORT_EXPORT_ESCAPE_FORMULAE_ON_EXPORT = True

@@ -6,5 +6,6 @@ from catalog.api import api
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/", api.urls),
+    path("", include("catalog.opendata_urls")),
     path("", include("catalog.urls")),
 ]
