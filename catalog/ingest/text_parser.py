@@ -71,6 +71,14 @@ def read_lines(path: Path) -> list[str]:
     return [line.rstrip(" \t") for line in text.replace("\r\n", "\n").replace("\r", "\n").split("\n")]
 
 
+def looks_like_text_document(text: str) -> bool:
+    """Whether the start of a file reads as a text export: an optional ``[Page N]`` line, then the heading."""
+    lines = [line.strip() for line in text.lstrip("\ufeff").replace("\r\n", "\n").split("\n") if line.strip()]
+    if lines and _PAGE_LINE.match(lines[0]):
+        lines = lines[1:]
+    return bool(lines) and bool(_HEADING.match(lines[0]))
+
+
 class _Paragraph:
     """One paragraph: its text with page markers taken out, and where they stood."""
 

@@ -1,4 +1,5 @@
 from .history import Revision
+from .imports import ImportRun
 from .letters import CrossReference, Footnote, Letter, LetterQuerySet
 from .people import LetterPerson, Person, PersonIdentifier
 from .sources import ArchivalSource, SourceCitation
@@ -9,6 +10,7 @@ __all__ = [
     "Chapter",
     "CrossReference",
     "Footnote",
+    "ImportRun",
     "Letter",
     "LetterPerson",
     "LetterQuerySet",
