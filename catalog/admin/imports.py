@@ -28,6 +28,8 @@ from catalog.uploads import UploadRefused, megabytes, store_uploads
 
 from .utils import admin_url, short
 
+FORM_OVERHEAD = 64 * 1024  # the form's other fields and the multipart boundaries
+
 
 def can_import(user) -> bool:
     return user.is_active and user.is_staff and (user.is_superuser or user.has_perm("catalog.run_import"))
@@ -160,7 +162,10 @@ class ImportRunAdmin(admin.ModelAdmin):
         if not can_import(request.user):
             raise PermissionDenied
         refused = []
+        form = UploadForm()
         if request.method == "POST":
+            refused = self._refuse_early(request)
+        if request.method == "POST" and not refused:
             form = UploadForm(request.POST, request.FILES)
             if form.is_valid():
                 data = form.cleaned_data
@@ -172,8 +177,6 @@ class ImportRunAdmin(admin.ModelAdmin):
                     options = {key: data[key] for key in ("volume", "title", "publish", "force")}
                     run = jobs.start_dry_run(user=request.user, directory=directory, files=files, options=options)
                     return HttpResponseRedirect(admin_url(run))
-        else:
-            form = UploadForm()
         context = self._context(
             request,
             "Import volumes",
@@ -182,6 +185,19 @@ class ImportRunAdmin(admin.ModelAdmin):
             limit=megabytes(self._limit()),
         )
         return TemplateResponse(request, "admin/catalog/importrun/upload.html", context, status=400 if refused else 200)
+
+    def _refuse_early(self, request) -> list[str]:
+        """Refuse a request plainly too big by its length, before any of its files is copied or read."""
+        try:
+            length = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            length = 0
+        if length > self._limit() + FORM_OVERHEAD:
+            return [
+                f"refused: the upload is {megabytes(length)}, over the limit of {megabytes(self._limit())} "
+                "(IMPORT_MAX_UPLOAD_SIZE)"
+            ]
+        return []
 
     @staticmethod
     def _limit():

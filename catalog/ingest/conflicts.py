@@ -48,7 +48,7 @@ def resolve_conflict(letter: Letter, name: str, import_value, *, take_import: bo
     if name not in FIELDS:
         raise ValueError(f"{name}: not a field an import manages")
     with transaction.atomic():
-        letter = Letter.objects.select_for_update().select_related("volume", "chapter").get(pk=letter.pk)
+        letter = Letter.objects.select_for_update(of=("self",)).select_related("volume", "chapter").get(pk=letter.pk)
         loader = _loader(letter, user)
         current = loader.current_values(letter)
         letter.import_snapshot = {**(letter.import_snapshot or {}), name: import_value}

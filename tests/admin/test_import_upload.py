@@ -217,6 +217,17 @@ def test_a_too_large_upload_is_refused(importer_client, settings, media):
     assert not media.exists() or not any(media.rglob("*.txt"))
 
 
+def test_a_body_over_the_limit_is_refused_by_its_length(importer_client, settings):
+    settings.IMPORT_MAX_UPLOAD_SIZE = 1000
+    big = ("big.xml", TEI_QUEBEC.read_bytes())  # 58 KB: over 1000 bytes + the form's allowance
+    response = upload(importer_client, big, big)
+    assert response.status_code == 400
+    assert (
+        "refused: the upload is 0.1 MB, over the limit of 0.0 MB (IMPORT_MAX_UPLOAD_SIZE)" in response.content.decode()
+    )
+    assert not ImportRun.objects.exists()
+
+
 @pytest.mark.parametrize(
     "name, content",
     [

@@ -89,3 +89,50 @@ def test_a_refused_upload_says_why(site, page, tmp_path):
         "volume.xml: refused: expected a TEI volume (XML whose root element is TEI)"
     )
     assert not ImportRun.objects.exists()
+
+
+def build_volume(path, size_mb):
+    """The benchmark's synthetic volume (the v33 excerpt's documents repeated and renumbered)."""
+    import importlib.util
+    from pathlib import Path
+
+    source = Path(__file__).resolve().parents[2] / "bench" / "bench_tei_parse.py"
+    spec = importlib.util.spec_from_file_location("bench_tei_parse", source)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.build_volume(path, size_mb)
+
+
+def test_the_page_follows_a_running_job(site, page, tmp_path):
+    """While the job runs, the page shows documents parsed of the total, the rate and the time left."""
+    import threading
+
+    from playwright.sync_api import expect
+
+    from catalog.jobs import execute_run
+
+    volume = tmp_path / "big.xml"
+    documents = build_volume(volume, 1.5)
+    page.goto(site + "/admin/login/?next=/admin/catalog/importrun/upload/")
+    page.fill("#id_username", "chief")
+    page.fill("#id_password", "pw-for-tests")
+    page.click("input[type=submit]")
+    page.set_input_files("#id_files", str(volume))
+    page.get_by_role("button", name="Upload and start the dry run").click()
+    page.wait_for_url(re.compile(r"/admin/catalog/importrun/\d+/change/$"))
+    run = ImportRun.objects.get()
+
+    worker = threading.Thread(target=execute_run, args=(run.pk,))  # the worker's job, beside the page
+    worker.start()
+    try:
+        expect(page.locator("#run-status")).to_have_text("Running")
+        text = page.locator("#progress-text")
+        expect(text).to_contain_text(
+            re.compile(rf"^\d+ documents parsed of {documents}, [\d.]+ documents/s, about \d+ s left")
+        )
+        assert 0 < int(page.locator("#progress-bar").get_attribute("max") or 0) == documents
+    finally:
+        worker.join()
+    expect(page.locator("#import-report")).to_be_visible()
+    expect(page.locator("#progress-final")).to_contain_text(f"{documents} documents parsed of {documents}")
+    assert page.js_errors == []
