@@ -8,6 +8,7 @@ QUIET_PIP := grep -v "is ignored: it is neither a file nor a directory" || true
 VENV ?= .venv
 PY := $(VENV)/bin/python
 DEV_ENV := DEBUG=1
+RUN_ADDR ?= 127.0.0.1:8000
 
 .PHONY: install run samples test lint format bench chromium clean
 
@@ -26,9 +27,13 @@ samples: install
 		--title "Foreign Relations of the United States, 1981–1988, Volume IV, Soviet Union, January 1983–March 1985" --publish
 	$(DEV_ENV) $(PY) manage.py import_volume fixtures/frus1969-76v33-excerpt.xml fixtures/frus1944Quebec-excerpt.xml --publish
 
+# The web server, and beside it a worker for the import jobs (stopped with the server).
 run: samples
 	$(DEV_ENV) $(PY) manage.py ensure_dev_admin
-	$(DEV_ENV) $(PY) manage.py runserver 127.0.0.1:8000
+	@$(DEV_ENV) $(PY) manage.py db_worker --no-reload -v0 & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT; \
+	echo "import worker started (pid $$worker)"; \
+	$(DEV_ENV) $(PY) manage.py runserver $(RUN_ADDR)
 
 # Browser tests drive Debian's Chromium; install it when we can (root, as on CI), else they skip.
 chromium:

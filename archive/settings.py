@@ -207,3 +207,16 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": "WARNING"},
 }
+
+# -- Imports from the browser: uploaded files, limits, background jobs (catalog/uploads.py, catalog/jobs.py)
+INSTALLED_APPS += ["django_tasks", "django_tasks_db"]
+# Uploaded volumes are kept here with their checksums; the web server never serves this folder. A
+# worker on another host needs the same folder (a shared volume).
+MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT") or BASE_DIR / "media")
+IMPORT_MAX_UPLOAD_SIZE = int(os.environ.get("IMPORT_MAX_UPLOAD_SIZE", 200 * 1024 * 1024))  # bytes, all files together
+IMPORT_MAX_ZIP_ENTRIES = int(os.environ.get("IMPORT_MAX_ZIP_ENTRIES", 20_000))
+IMPORT_MAX_UNCOMPRESSED_SIZE = int(os.environ.get("IMPORT_MAX_UNCOMPRESSED_SIZE", 1024 * 1024 * 1024))
+IMPORT_HEARTBEAT_SECONDS = 5  # a running job touches its progress file this often
+IMPORT_STALE_AFTER = int(os.environ.get("IMPORT_STALE_AFTER", 120))  # seconds without a heartbeat: the worker died
+# Jobs are rows in the database; `manage.py db_worker` runs them (`make run` starts one).
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}

@@ -1,6 +1,8 @@
 """Test settings: production settings (DEBUG off) with the HTTPS-only switches off for the test server."""
 
 import os
+import tempfile
+from pathlib import Path
 
 os.environ.setdefault("SECRET_KEY", "test-only-not-a-secret")
 os.environ.setdefault("DEBUG", "0")
@@ -22,3 +24,7 @@ AUTHENTICATION_BACKENDS = [
     "tests.axes_support.AxesBackendAllowingClientLogin",
     "django.contrib.auth.backends.ModelBackend",
 ]
+# Imports from the browser: jobs run at once, in the request that enqueues them, through the same task
+# function the worker runs; uploads go to a scratch folder (tests give each test its own).
+TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+MEDIA_ROOT = Path(tempfile.gettempdir()) / "letterbook-test-media"

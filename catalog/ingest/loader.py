@@ -17,6 +17,7 @@ People are matched by a documented rule (see ``PersonResolver``).
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 import hashlib
 import json
@@ -144,6 +145,16 @@ class ChangeReport:
         if self.published:
             line += f"; {self.published} published"
         return line
+
+    def as_dict(self) -> dict:
+        """The report as JSON-ready data (for an ImportRun), with the summary line."""
+        data = dataclasses.asdict(self)
+        data["updated"] = [[number, fields] for number, fields in sorted(self.updated.items())]
+        data["conflicts"] = [
+            {**asdict, "label": c.label} for asdict, c in zip(data["conflicts"], self.conflicts, strict=True)
+        ]
+        data["summary"] = self.summary()
+        return json.loads(json.dumps(data, default=str))
 
     def details(self) -> list[str]:
         lines = [f"  d{n}: created" for n in self.created]

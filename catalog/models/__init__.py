@@ -9,6 +9,7 @@ from .letters import (
     ReviewQueueItem,
     Transition,
 )
+from .imports import ImportRun
 from .people import LetterPerson, Person, PersonIdentifier
 from .reports import ErrorReport
 from .sources import ArchivalSource, SourceCitation
@@ -21,6 +22,7 @@ __all__ = [
     "Erratum",
     "ErrorReport",
     "Footnote",
+    "ImportRun",
     "Letter",
     "LetterPerson",
     "LetterProblem",

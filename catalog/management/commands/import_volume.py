@@ -5,8 +5,7 @@ import time
 
 from django.core.management.base import BaseCommand, CommandError
 
-from catalog.ingest.pipeline import import_paths
-from catalog.ingest.records import ParseError
+from catalog.jobs import ImportFailed, run_command_import
 
 
 class Progress:
@@ -70,17 +69,9 @@ class Command(BaseCommand):
             progress_bars.append(bar)
             return bar
 
-        try:
-            result = import_paths(
-                options["paths"],
-                identifier=options["volume"],
-                title=options["title"],
-                publish=options["publish"],
-                dry_run=options["dry_run"],
-                force=options["force"],
-                on_job_start=on_job_start,
-            )
-        except ParseError as error:
+        try:  # recorded as an ImportRun, like an import from the browser
+            _, result = run_command_import(options["paths"], options=options, on_job_start=on_job_start)
+        except ImportFailed as error:
             raise CommandError(str(error)) from None
         if progress_bars:
             progress_bars[-1].finish()
