@@ -1,3 +1,4 @@
+from .annotations import Annotation, AnnotationQuerySet
 from .history import Revision
 from .letters import CrossReference, Footnote, Letter, LetterQuerySet
 from .people import LetterPerson, Person, PersonIdentifier
@@ -5,6 +6,8 @@ from .sources import ArchivalSource, SourceCitation
 from .volumes import Chapter, Term, Volume
 
 __all__ = [
+    "Annotation",
+    "AnnotationQuerySet",
     "ArchivalSource",
     "Chapter",
     "CrossReference",
