@@ -166,7 +166,7 @@ def _resolve(url: str, view_name: str):
 def _int(value, name: str) -> int | None:
     if value is None:
         return None
-    if isinstance(value, bool) or not isinstance(value, int | str) or not str(value).strip().lstrip("-").isdigit():
+    if isinstance(value, bool) or not isinstance(value, int | str) or not str(value).strip().isdigit():
         raise AnnotationError(f"{name}: expected a whole number, found {value!r}")
     return int(value)
 

@@ -2,7 +2,7 @@
 
 from django.contrib import admin
 
-from . import history, letters, people, sources, volumes  # noqa: F401  (registers the model admins)
+from . import annotations, history, letters, people, sources, volumes  # noqa: F401  (registers the model admins)
 
 admin.site.site_header = "Letterbook administration"
 admin.site.site_title = "Letterbook administration"

@@ -22,6 +22,7 @@ from catalog.ingest.loader import SCALAR_FIELDS
 from catalog.models import CrossReference, Footnote, Letter, LetterPerson, Revision, SourceCitation
 from catalog.resources import LetterResource
 
+from .annotations import after_letter_saved, annotate_link
 from .utils import (
     ExportMixinRequiringView,
     LetterColumnMixin,
@@ -297,6 +298,7 @@ class LetterAdmin(ExportMixinRequiringView, admin.ModelAdmin):
         if obj is None or obj.pk is None:
             return "—"
         items = [format_html("Volume: {}", admin_link(obj.volume, obj.volume.identifier))]
+        items.append(annotate_link(obj))  # annotations (issue 8): the letter's annotating page
         public = site_url(obj)
         if public:
             items.append(format_html('Public page: <a href="{}">{}</a>', public, public))
@@ -410,6 +412,7 @@ class LetterAdmin(ExportMixinRequiringView, admin.ModelAdmin):
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
+        after_letter_saved(request, form.instance)  # annotations (issue 8) re-found in a changed text
         changes = getattr(form, "_revision_changes", {})
         comment = form.cleaned_data.get("revision_comment", "")
         if not change:
