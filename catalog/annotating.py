@@ -350,3 +350,16 @@ def reanchor_letter(letter: Letter, user=None, origin=None) -> dict[str, int]:
                 origin=origin or Revision.Origin.IMPORT,
             )
     return counts
+
+
+# -- reading ------------------------------------------------------------------------------------------
+
+
+def public_annotations(letter: Letter) -> list[Annotation]:
+    """The annotations readers see beside a letter (the public ones; internal ones never)."""
+    return list(
+        Annotation.objects.public()
+        .filter(letter=letter)
+        .select_related("person", "target_letter__volume")
+        .order_by("start", "end", "pk")
+    )

@@ -12,6 +12,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 
 from catalog import queries
+from catalog.annotating import public_annotations
 from catalog.models import Letter
 from catalog.rendering import letter_citation, volume_heading, volume_subtitle
 
@@ -90,6 +91,7 @@ def _render_letter(request, letter):
             "citation": letter_citation(letter),
             "volume_heading": volume_heading(letter.volume),
             "ctx": page.context,
+            "annotations": public_annotations(letter),  # annotations (issue 8): the public ones only
             "hsg_url": f"https://history.state.gov/historicaldocuments/{letter.volume.identifier}/"
             f"{letter.xml_id or f'd{letter.number}'}",
         },
