@@ -261,7 +261,10 @@ def update_annotation(annotation: Annotation, data: AnnotationInput, user, versi
         raise AnnotationError("version: the version the change is based on is required (optimistic locking)")
     with transaction.atomic():
         current = (
-            Annotation.objects.select_for_update().select_related("letter", "mention").filter(pk=annotation.pk).first()
+            Annotation.objects.select_for_update(of=("self",))
+            .select_related("letter", "mention")
+            .filter(pk=annotation.pk)
+            .first()
         )
         if current is None:
             raise AnnotationError("this annotation no longer exists")
@@ -282,7 +285,7 @@ def update_annotation(annotation: Annotation, data: AnnotationInput, user, versi
 
 def delete_annotation(annotation: Annotation, user, version: int | None = None) -> None:
     with transaction.atomic():
-        current = Annotation.objects.select_for_update().filter(pk=annotation.pk).first()
+        current = Annotation.objects.select_for_update(of=("self",)).filter(pk=annotation.pk).first()
         if current is None:
             return
         if version is not None and current.version != version:

@@ -220,3 +220,19 @@ def test_an_editors_correction_is_followed_when_the_admin_calls_reanchor(d193, e
     annotation.refresh_from_db()
     assert (annotation.start, annotation.anchoring) == (598 + len("A new first paragraph.\n\n"), "moved")
     assert Revision.objects.get(comment=f"annotation {annotation.pk} re-anchored (moved)").user == editor
+
+
+def test_when_the_letters_people_are_rewritten_the_annotations_mention_comes_back(d193, editor):
+    """What the loader does when an import rewrites a letter's people (forced over an editor's)."""
+    chernenko = Person.objects.get(display_name="Chernenko")
+    annotation = create_annotation(
+        d193, passage(d193, "Mr. President", motivation="identifying", person_id=chernenko.pk), editor
+    )
+    d193.letter_people.all().delete()
+    annotation.refresh_from_db()
+    assert annotation.mention is None
+    assert reanchor_letter(d193) == {"anchored": 1, "moved": 0, "orphaned": 0}
+    annotation.refresh_from_db()
+    mention = LetterPerson.objects.get(letter=d193, person=chernenko, role="mentioned")
+    assert (annotation.mention, mention.name_as_written) == (mention, "Mr. President")
+    assert (annotation.start, annotation.anchoring, annotation.version) == (5, "anchored", 1)

@@ -118,3 +118,15 @@ def test_an_editors_correction_of_the_text_moves_the_annotation(staff_client, d1
     assert (annotation.start, annotation.end, annotation.anchoring) == (598 + offset, 644 + offset, "moved")
     revision = Revision.objects.get(comment=f"annotation {annotation.pk} re-anchored (moved)")
     assert (revision.origin, revision.user) == ("editor", staff_client.user)
+
+
+def test_the_person_and_letter_look_ups_use_the_admins_autocomplete(staff_client, d193):
+    url = reverse("admin:autocomplete")
+    params = {"app_label": "catalog", "model_name": "annotation", "field_name": "person", "term": "Chern"}
+    results = staff_client.get(url, params).json()["results"]
+    assert [r["text"] for r in results] == ["Chernenko"]
+    params = {**params, "field_name": "target_letter", "term": "Reagan"}
+    results = staff_client.get(url, params).json()["results"]
+    assert [r["text"] for r in results] == [
+        "frus1981-88v04 d328: Letter From President Reagan to Soviet General Secretary Chernenko"
+    ]

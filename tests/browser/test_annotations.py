@@ -52,7 +52,7 @@ def drag_select(page, words):
 def test_annotate_publish_and_read(site, page, browser, screenshot_dir):
     from playwright.sync_api import expect
 
-    from catalog.models import Annotation, Letter
+    from catalog.models import Annotation, Letter, LetterPerson
 
     letter = Letter.objects.get(volume__identifier="frus1969-76v33", number=193)
     log_in(page, site)
@@ -74,6 +74,7 @@ def test_annotate_publish_and_read(site, page, browser, screenshot_dir):
     expect(mark).to_have_text(PASSAGE)
     expect(mark).not_to_have_class(re.compile("is-public"))
     annotation = Annotation.objects.get()
+    assert annotation.exact == PASSAGE
     start = letter.body_text.index(PASSAGE)
     assert (annotation.start, annotation.end, annotation.visibility) == (start, start + len(PASSAGE), "internal")
     assert annotation.tags == ["SALT", "visits"]
@@ -93,7 +94,14 @@ def test_annotate_publish_and_read(site, page, browser, screenshot_dir):
     expect(page.locator("#annotate-quote")).to_have_text("Carter")
     page.keyboard.press("x")  # the text is read-only
     assert page.evaluate("document.getElementById('annotate-text').textContent") == letter.body_text
-    page.click("#annotate-cancel")
+    # …and identify the person with the look-up.
+    page.select_option("#annotate-motivation", "identifying")
+    page.fill("#annotate-person-search", "Carter")
+    expect(page.locator("#annotate-person option")).to_have_text(["Jimmy Carter"])
+    page.click("#annotate-save")
+    expect(page.locator("#annotate-text mark.annotate-hl")).to_have_count(3)
+    mention = LetterPerson.objects.get(letter=letter, role="mentioned", person__display_name="Jimmy Carter")
+    assert mention.name_as_written == "Carter"
 
     # Publish the first one.
     page.get_by_role("button", name=f"Edit the annotation of “{PASSAGE}”").click()
