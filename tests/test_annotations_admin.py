@@ -93,7 +93,13 @@ def test_the_change_form_writes_through_the_service(staff_client, annotation):
     assert Revision.objects.filter(comment=f"annotation {annotation.pk} changed").count() == 1
     # The same form again, opened at version 1: refused, nothing written.
     data["body"] = ["Stale note."]
-    staff_client.post(url, data, follow=True)
+    response = staff_client.post(url, data)
+    assert response.status_code == 200
+    assert "This annotation was changed by someone else after you opened it." in response.content.decode()
+    data = read_form(staff_client.get(url), "annotation_form")
+    data["motivation"] = ["identifying"]
+    response = staff_client.post(url, data)
+    assert "An identifying annotation names the person the passage refers to." in response.content.decode()
     annotation.refresh_from_db()
     assert (annotation.body, annotation.version) == ("Second note.", 2)
 

@@ -70,8 +70,21 @@ class AnnotationForm(forms.ModelForm):
         if self.instance.pk is not None:
             self.fields["edited_version"].initial = self.instance.version
 
-    def clean_tags(self):
-        return self.cleaned_data["tags"]
+    def clean(self):
+        data = super().clean()
+        version = data.get("edited_version")
+        if self.instance.pk is not None and version and version != self.instance.version:
+            raise forms.ValidationError(
+                "This annotation was changed by someone else after you opened it. Open it again, then make "
+                "your change.",
+                code="stale",
+            )
+        motivation = data.get("motivation")
+        if motivation == Annotation.Motivation.IDENTIFYING and not data.get("person"):
+            self.add_error("person", "An identifying annotation names the person the passage refers to.")
+        if motivation == Annotation.Motivation.LINKING and not data.get("target_letter"):
+            self.add_error("target_letter", "A linking annotation names the letter it links to.")
+        return data
 
 
 @admin.register(Annotation)
