@@ -7,5 +7,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/", api.urls),
     path("", include("catalog.opendata_urls")),
+    path("", include("catalog.annotation_urls")),  # annotations (issue 8): API and its stable ids
     path("", include("catalog.urls")),
 ]

@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST, require_safe
 
 from catalog import queries, search
+from catalog.annotating import public_annotations
 from catalog.forms import ErrorReportForm
 from catalog.rendering import letter_citation, volume_heading, volume_subtitle
 
@@ -145,6 +146,7 @@ def _render_letter(request, letter, report_form, status=200, reported=False):
             "ctx": page.context,
             "report_form": report_form,
             "reported": reported or request.GET.get("reported") == "1",
+            "annotations": public_annotations(letter),  # annotations (issue 8): the public ones only
             "hsg_url": f"https://history.state.gov/historicaldocuments/{letter.volume.identifier}/"
             f"{letter.xml_id or f'd{letter.number}'}",
         },

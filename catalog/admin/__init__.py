@@ -2,7 +2,17 @@
 
 from django.contrib import admin
 
-from . import history, imports, letters, people, queue, reports, sources, volumes  # noqa: F401  (registers the model admins)
+from . import (  # noqa: F401  (registers the model admins)
+    annotations,
+    history,
+    imports,
+    letters,
+    people,
+    queue,
+    reports,
+    sources,
+    volumes,
+)
 
 admin.site.site_header = "Letterbook administration"
 admin.site.site_title = "Letterbook administration"

@@ -26,6 +26,7 @@ from catalog.ingest.loader import SCALAR_FIELDS
 from catalog.models import CrossReference, Footnote, Letter, LetterPerson, Revision, SourceCitation
 from catalog.resources import LetterResource
 
+from .annotations import after_letter_saved, annotate_link
 from .filters import AssignedToMeFilter, HasProblemsFilter, ProblemKindFilter
 from .spreadsheets import SpreadsheetAdminMixin
 from .utils import (
@@ -374,6 +375,7 @@ class LetterAdmin(LockedAdminMixin, WorkflowPermissionsMixin, SpreadsheetAdminMi
         if obj is None or obj.pk is None:
             return "—"
         items = [format_html("Volume: {}", admin_link(obj.volume, obj.volume.identifier))]
+        items.append(annotate_link(obj))  # annotations (issue 8): the letter's annotating page
         public = site_url(obj)
         if public:
             items.append(format_html('Public page: <a href="{}">{}</a>', public, public))
@@ -533,6 +535,7 @@ class LetterAdmin(LockedAdminMixin, WorkflowPermissionsMixin, SpreadsheetAdminMi
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
+        after_letter_saved(request, form.instance)  # annotations (issue 8) re-found in a changed text
         changes = getattr(form, "_revision_changes", {})
         comment = form.cleaned_data.get("revision_comment", "")
         letter = form.instance

@@ -30,6 +30,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from catalog import checks
+from catalog.annotating import reanchor_letter
 from catalog.models import (
     ArchivalSource,
     Chapter,
@@ -689,6 +690,8 @@ class VolumeLoader:
             )
         if "terms" in names:
             letter.terms.set([self.terms[key] for key in new["terms"]])
+        if not fresh and names & {"body", "people"}:  # annotations re-found in the new text (issue 8)
+            reanchor_letter(letter, self.user)
 
     def resolve_references(self) -> None:
         """Point every recorded reference at its target letter, wherever the target now exists."""

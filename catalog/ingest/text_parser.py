@@ -102,6 +102,8 @@ def read_lines(path: Path) -> list[str]:
 def page_value(label: str) -> int | None:
     """A page label's number ("808" → 808); None for labels that are not numbers ("xii")."""
     return int(label) if label.isascii() and label.isdecimal() else None
+
+
 def looks_like_text_document(text: str) -> bool:
     """Whether the start of a file reads as a text export: an optional ``[Page N]`` line, then the heading."""
     lines = [line.strip() for line in text.lstrip("\ufeff").replace("\r\n", "\n").split("\n") if line.strip()]

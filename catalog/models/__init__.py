@@ -1,4 +1,6 @@
+from .annotations import Annotation, AnnotationQuerySet
 from .history import Revision
+from .imports import ImportRun
 from .letters import (
     CrossReference,
     Erratum,
@@ -9,13 +11,14 @@ from .letters import (
     ReviewQueueItem,
     Transition,
 )
-from .imports import ImportRun
 from .people import LetterPerson, Person, PersonIdentifier
 from .reports import ErrorReport
 from .sources import ArchivalSource, SourceCitation
 from .volumes import Chapter, Term, Volume
 
 __all__ = [
+    "Annotation",
+    "AnnotationQuerySet",
     "ArchivalSource",
     "Chapter",
     "CrossReference",
