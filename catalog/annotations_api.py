@@ -342,7 +342,10 @@ def collection(request, identifier: str, number: int):
         response = _response(annotation_data(request, annotation, staff=True, context=True), status=201)
         response["Location"] = annotation_url(request, annotation)
         return response
-    return _response(collection_data(request, letter, _annotations(letter, request.user), staff=staff))
+    data = collection_data(request, letter, _annotations(letter, request.user), staff=staff)
+    if request.GET.get("page") == "0":  # the collection's one page, on its own
+        data = {"@context": CONTEXT, **data["first"], "partOf": {"id": data["id"], "total": data["total"]}}
+    return _response(data)
 
 
 @require_http_methods(["GET", "HEAD", "PUT", "PATCH", "DELETE"])
