@@ -95,10 +95,13 @@ def _by_quote(text: str, old: Selectors) -> int | None:
     return max(candidates, key=score)
 
 
-def _matcher(text: str) -> diff_match_patch:
+NEAR = 1000  # Bitap's first search stays about this close to the old place (the common case, and fast)
+
+
+def _matcher(distance: int) -> diff_match_patch:
     dmp = diff_match_patch()
     dmp.Match_Threshold = 0.5
-    dmp.Match_Distance = max(1000, len(text))  # a passage may move far when text is inserted before it
+    dmp.Match_Distance = distance
     return dmp
 
 
@@ -169,7 +172,15 @@ def _by_fuzzy(text: str, old: Selectors) -> tuple[int, int] | None:
     """
     if not text:
         return None
-    dmp = _matcher(text)
+    # Near the old place first; then anywhere (a passage moves far when much text is inserted before it).
+    for distance in (NEAR, len(text)) if len(text) > NEAR else (NEAR,):
+        span = _fuzzy_at(_matcher(distance), text, old)
+        if span is not None:
+            return span
+    return None
+
+
+def _fuzzy_at(dmp: diff_match_patch, text: str, old: Selectors) -> tuple[int, int] | None:
     at = _locate(dmp, text, old)
     if at is None:
         return None

@@ -358,6 +358,14 @@ def reanchor_letter(letter: Letter, user=None, origin=None) -> dict[str, int]:
 # -- reading ------------------------------------------------------------------------------------------
 
 
+def letter_annotations(letter: Letter | None, user):
+    """The annotations ``user`` may read (of ``letter``, or of any letter), with what the API shows."""
+    annotations = Annotation.objects.visible_to(user).select_related(
+        "letter__volume", "person", "author", "target_letter__volume"
+    )
+    return annotations if letter is None else annotations.filter(letter=letter)
+
+
 def public_annotations(letter: Letter) -> list[Annotation]:
     """The annotations readers see beside a letter (the public ones; internal ones never)."""
     return list(

@@ -22,12 +22,14 @@ from django.urls import Resolver404, resolve, reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
+from catalog import queries
 from catalog.annotating import (
     AnnotationError,
     AnnotationInput,
     StaleVersion,
     create_annotation,
     delete_annotation,
+    letter_annotations,
     update_annotation,
 )
 from catalog.models import Annotation, Letter, Person
@@ -303,30 +305,10 @@ def _denied(request, action: str):
 # -- views ---------------------------------------------------------------------------------------------
 
 
-def _letter(identifier: str, number: int, user) -> Letter:
-    letter = (
-        Letter.objects.visible_to(user)
-        .select_related("volume")
-        .filter(volume__identifier=identifier, number=number)
-        .first()
-    )
-    if letter is None:
-        raise Http404("No such document")
-    return letter
-
-
-def _annotations(letter: Letter, user):
-    return (
-        Annotation.objects.visible_to(user)
-        .filter(letter=letter)
-        .select_related("letter__volume", "person", "author", "target_letter__volume")
-    )
-
-
 @require_http_methods(["GET", "HEAD", "POST"])
 def collection(request, identifier: str, number: int):
     try:
-        letter = _letter(identifier, number, request.user)
+        letter = queries.find_letter(identifier, request.user, number=number)
     except Http404:
         return _error("not found", 404)
     staff = _is_staff(request.user)
@@ -338,22 +320,20 @@ def collection(request, identifier: str, number: int):
             annotation = create_annotation(letter, data, request.user)
         except AnnotationError as error:
             return _error(str(error))
-        annotation = _annotations(letter, request.user).get(pk=annotation.pk)
+        annotation = letter_annotations(letter, request.user).get(pk=annotation.pk)
         response = _response(annotation_data(request, annotation, staff=True, context=True), status=201)
         response["Location"] = annotation_url(request, annotation)
         return response
-    return _response(collection_data(request, letter, _annotations(letter, request.user), staff=staff))
+    data = collection_data(request, letter, letter_annotations(letter, request.user), staff=staff)
+    if request.GET.get("page") == "0":  # the collection's one page, on its own
+        data = {"@context": CONTEXT, **data["first"], "partOf": {"id": data["id"], "total": data["total"]}}
+    return _response(data)
 
 
 @require_http_methods(["GET", "HEAD", "PUT", "PATCH", "DELETE"])
 def annotation_detail(request, pk: int):
     user = request.user
-    annotation = (
-        Annotation.objects.visible_to(user)
-        .select_related("letter__volume", "person", "author", "target_letter__volume")
-        .filter(pk=pk)
-        .first()
-    )
+    annotation = letter_annotations(None, user).filter(pk=pk).first()
     if annotation is None:
         return _error("not found", 404)
     staff = _is_staff(user)

@@ -236,3 +236,12 @@ def test_when_the_letters_people_are_rewritten_the_annotations_mention_comes_bac
     mention = LetterPerson.objects.get(letter=d193, person=chernenko, role="mentioned")
     assert (annotation.mention, mention.name_as_written) == (mention, "Mr. President")
     assert (annotation.start, annotation.anchoring, annotation.version) == (5, "anchored", 1)
+
+
+def test_moving_an_identifying_annotation_updates_the_words_of_its_mention(d193, editor):
+    chernenko = Person.objects.get(display_name="Chernenko")
+    annotation = create_annotation(
+        d193, passage(d193, "Mr. President", motivation="identifying", person_id=chernenko.pk), editor
+    )
+    annotation = update_annotation(annotation, passage(d193, "Dear Mr. President"), editor, version=1)
+    assert LetterPerson.objects.get(pk=annotation.mention_id).name_as_written == "Dear Mr. President"

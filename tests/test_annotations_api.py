@@ -136,6 +136,18 @@ def test_anonymous_readers_get_a_collection_of_the_public_annotations(
     assert "person" not in item
 
 
+def test_the_collections_page_is_its_own_document(client, annotations):
+    data = client.get(COLLECTION + "?page=0").json()
+    assert data["@context"] == "http://www.w3.org/ns/anno.jsonld"
+    assert (data["type"], data["id"], data["startIndex"]) == (
+        "AnnotationPage",
+        f"http://testserver{COLLECTION}?page=0",
+        0,
+    )
+    assert data["partOf"] == {"id": "http://testserver" + COLLECTION, "total": 1}
+    assert len(data["items"]) == 1
+
+
 def test_a_logged_in_reader_who_is_not_staff_sees_no_internal_annotation(django_user_model, annotations):
     reader = make_user(django_user_model, "reader", staff=False)
     client = logged_in(reader)

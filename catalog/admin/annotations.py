@@ -153,9 +153,9 @@ class AnnotationAdmin(LetterColumnMixin, admin.ModelAdmin):
 
     # -- the annotating page ---------------------------------------------------------------------
     def annotate_view(self, request, letter_id: int):
-        letter = get_object_or_404(Letter.objects.select_related("volume"), pk=letter_id)
         if not self.has_view_permission(request):
             raise PermissionDenied
+        letter = get_object_or_404(Letter.objects.select_related("volume"), pk=letter_id)
         user = request.user
         context = {
             **self.admin_site.each_context(request),

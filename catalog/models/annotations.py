@@ -12,6 +12,8 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 
+from .letters import Letter
+
 
 class AnnotationQuerySet(models.QuerySet):
     def public(self):
@@ -25,7 +27,7 @@ class AnnotationQuerySet(models.QuerySet):
         """Staff see every annotation; everyone else the public ones of published letters."""
         if user is not None and user.is_active and user.is_staff:
             return self
-        return self.public().filter(letter__status="published")
+        return self.public().filter(letter__status=Letter.Status.PUBLISHED)
 
 
 class Annotation(models.Model):
