@@ -331,7 +331,7 @@ def meta_tags(item: dict) -> list[tuple[str, str]]:
             tags.append(("citation_lastpage", last))
     tags += [("citation_publisher", item["publisher"]), ("citation_language", "en")]
     tags.append(("citation_public_url", item["URL"]))
-    tags.append(("citation_abstract_html_url", item["URL"]))
+    tags.append(("citation_fulltext_html_url", item["URL"]))
     return tags
 
 
