@@ -267,7 +267,9 @@ def list_metadata_formats(root, query: Query, base_url: str, request, arguments)
 
 
 def list_sets(root, query: Query, base_url: str, request, arguments) -> None:
-    volumes = Volume.objects.filter(pk__in=items().values("volume_id")).order_by("identifier")
+    volumes = list(Volume.objects.filter(pk__in=items().values("volume_id")).order_by("identifier"))
+    if not volumes:  # the schema wants at least one set in a list
+        raise OAIError("noSetHierarchy", "No volume has published letters yet.")
     element = _element(root, "ListSets")
     for volume in volumes:
         spec = _element(element, "set")
