@@ -313,7 +313,8 @@ def to_csl_json(item: dict) -> str:
 def meta_tags(item: dict) -> list[tuple[str, str]]:
     """Highwire Press ``citation_*`` tags (Google Scholar's list; Zotero's Embedded Metadata)."""
     tags = [("citation_title", item["title"])]
-    tags += [("citation_author", name_text(name)) for name in item.get("author", [])]
+    # An institution's name would be split into first and last names by Zotero: left out.
+    tags += [("citation_author", name_text(name)) for name in item.get("author", []) if "literal" not in name]
     tags += [("citation_editor", name_text(name)) for name in item.get("editor", [])]
     if item["type"] == "chapter":
         tags.append(("citation_inbook_title", item["container-title"]))
