@@ -47,8 +47,8 @@ VERBS = {
     "GetRecord": ({"identifier", "metadataPrefix"}, set(), None),
 }
 FORMATS = {"oai_dc": (OAI_DC_SCHEMA, OAI_DC_NS)}
-_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-_SECOND = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$")
+_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$", re.ASCII)
+_SECOND = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$", re.ASCII)
 TOKEN_SALT = "catalog.oai.resumption"
 
 
