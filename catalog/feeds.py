@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.contrib.syndication.views import Feed
-from django.db.models import Prefetch
+from django.db.models import F, Prefetch
 from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed
 
@@ -28,10 +28,9 @@ class LatestLettersFeed(Feed):
         senders = LetterPerson.objects.filter(role=LetterPerson.Role.SENDER).select_related("person").order_by("id")
         return (
             Letter.objects.published()
-            .filter(published_at__isnull=False)
             .select_related("volume")
             .prefetch_related(Prefetch("letter_people", queryset=senders, to_attr="senders"))
-            .order_by("-published_at", "-pk")[: feed_size()]
+            .order_by(F("published_at").desc(nulls_last=True), "-pk")[: feed_size()]
         )
 
     def item_title(self, letter):

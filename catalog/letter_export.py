@@ -144,8 +144,6 @@ def tei_element(letter: Letter, footnotes: list[Footnote]):
     builder = _Builder(letter, notes)
     div = etree.Element(_T + "div", {"type": "document", "n": str(letter.number)}, nsmap={None: TEI_NS})
     div.set(XML_ID, xml_text(letter.xml_id or f"d{letter.number}"))
-    if letter.doc_type:
-        div.set("subtype", xml_text(letter.doc_type))
     body = letter.body or []
     first = next((node for node in body if not (isinstance(node, str) and not node.strip())), None)
     if letter.page_start and not (isinstance(first, dict) and first.get("tag") == "pb"):

@@ -47,8 +47,8 @@ VERBS = {
     "GetRecord": ({"identifier", "metadataPrefix"}, set(), None),
 }
 FORMATS = {"oai_dc": (OAI_DC_SCHEMA, OAI_DC_NS)}
-_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-_SECOND = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$")
+_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$", re.ASCII)
+_SECOND = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$", re.ASCII)
 TOKEN_SALT = "catalog.oai.resumption"
 
 
@@ -267,7 +267,9 @@ def list_metadata_formats(root, query: Query, base_url: str, request, arguments)
 
 
 def list_sets(root, query: Query, base_url: str, request, arguments) -> None:
-    volumes = Volume.objects.filter(pk__in=items().values("volume_id")).order_by("identifier")
+    volumes = list(Volume.objects.filter(pk__in=items().values("volume_id")).order_by("identifier"))
+    if not volumes:  # the schema wants at least one set in a list
+        raise OAIError("noSetHierarchy", "No volume has published letters yet.")
     element = _element(root, "ListSets")
     for volume in volumes:
         spec = _element(element, "set")

@@ -224,8 +224,8 @@ HIGHWIRE_MAPPINGS = {  # Zotero's Embedded Metadata translator: meta name -> Zot
     "citation_publication_date": "date",
     "citation_date": "date",
     "citation_journal_title": "publicationTitle",
+    "citation_inbook_title": "bookTitle",  # "publicationTitle", the base field of a book section's bookTitle
     "citation_book_title": "bookTitle",
-    "citation_inbook_title": "bookTitle",
     "citation_volume": "volume",
     "citation_issue": "issue",
     "citation_series_title": "series",
@@ -239,26 +239,37 @@ HIGHWIRE_MAPPINGS = {  # Zotero's Embedded Metadata translator: meta name -> Zot
 
 def zotero_item(document) -> dict:
     """What Zotero's Embedded Metadata translator makes of a page's Highwire ``citation_*`` tags:
-    the item type from the tags present, the mapped fields, authors ("Last, First" split at the
-    comma), pages from first and last page."""
+    the item type from the tags present (``citation_book_title``: a book section), the mapped
+    fields (the first of each), authors from ``citation_author`` (several tags; "Last, First"),
+    pages from the first and last page."""
     metas = [(m.get("name") or "", m.get("content") or "") for m in document.xpath("/html/head/meta")]
     names = {name for name, _ in metas}
     if "citation_journal_title" in names:
         item_type = "journalArticle"
-    elif "citation_book_title" in names or "citation_inbook_title" in names:
+    elif "citation_book_title" in names:
         item_type = "bookSection"
-    elif "citation_title" in names:
-        item_type = "journalArticle"
+    elif "citation_title" in names or "citation_series_title" in names:
+        item_type = "journalArticle"  # the translator's guess
     else:
         item_type = "webpage"
     item: dict = {"itemType": item_type, "creators": []}
     for name, content in metas:
-        if name in HIGHWIRE_MAPPINGS and content.strip():
-            item[HIGHWIRE_MAPPINGS[name]] = " ".join(content.split())
-        elif name in ("citation_author", "citation_editor"):
-            last, _, first = content.partition(",")
-            creator_type = "author" if name == "citation_author" else "editor"
-            item["creators"].append({"lastName": last.strip(), "firstName": first.strip(), "creatorType": creator_type})
+        field = HIGHWIRE_MAPPINGS.get(name)
+        if field and content.strip() and field not in item:
+            item[field] = " ".join(content.split())
+    authors = [content for name, content in metas if name == "citation_author"]
+    for author in authors:
+        names_in_tag = [a.strip() for a in author.split(";")]
+        if len(names_in_tag) == 1 and len(authors) == 1:
+            by_comma = [a.strip() for a in author.split(",")]
+            if len(by_comma) > 1 and " " in by_comma[0] and " " in by_comma[1]:
+                names_in_tag = by_comma
+        for one in names_in_tag:
+            if "," in one:
+                last, _, first = one.partition(",")
+            else:
+                first, _, last = one.rpartition(" ")
+            item["creators"].append({"lastName": last.strip(), "firstName": first.strip(), "creatorType": "author"})
     first = dict(metas).get("citation_firstpage")
     last = dict(metas).get("citation_lastpage")
     if first:
@@ -273,7 +284,6 @@ def test_zotero_reads_the_meta_tags(client, d328):
         "title": "Letter From President Reagan to Soviet General Secretary Chernenko",
         "creators": [
             {"lastName": "Reagan", "firstName": "Ronald", "creatorType": "author"},
-            {"lastName": "Charles", "firstName": "Elizabeth C.", "creatorType": "editor"},
         ],
         "bookTitle": V04_TITLE,
         "series": "Foreign Relations of the United States",

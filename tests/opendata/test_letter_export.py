@@ -84,7 +84,7 @@ def test_tei_reads_back(d328, tmp_path):
 def test_tei_is_well_formed_and_escaped(d328):
     d328.title = 'Title with <b>markup</b> & "quotes"'
     d328.body = [
-        {"tag": "p", "children": ["a < b & c > d \x00\x0b", {"tag": "i", "children": ["]]>"]}, {"tag": "fn", "n": 2}]},
+        {"tag": "p", "children": ["a < b & c > d \x0b\x1f", {"tag": "i", "children": ["]]>"]}, {"tag": "fn", "n": 2}]},
         {"tag": "unknown", "onclick": "x", "children": ["kept text"]},
     ]
     d328.save()

@@ -88,6 +88,13 @@ def test_list_sets_one_per_volume_with_published_letters(client, d328):
     ]
 
 
+def test_empty_repository(client, db):
+    assert error_code(harvest(client, verb="ListSets")) == "noSetHierarchy"
+    assert error_code(harvest(client, verb="ListRecords", metadataPrefix="oai_dc")) == "noRecordsMatch"
+    identify = harvest(client, verb="Identify").find(f"{OAI}Identify")
+    assert identify.findtext(f"{OAI}deletedRecord") == "transient"
+
+
 def test_get_record_of_d328(client, d328):
     set_modified(d328, dt.datetime(2025, 3, 4, 5, 6, 7, 890000, tzinfo=dt.UTC))
     root = harvest(client, verb="GetRecord", identifier=D328, metadataPrefix="oai_dc")
