@@ -19,6 +19,7 @@ import getpass
 import hashlib
 import json
 import os
+import shutil
 import threading
 import time
 from pathlib import Path
@@ -296,8 +297,6 @@ def cancel(run: ImportRun) -> bool:
         status=ImportRun.Status.CANCELLED, finished_at=timezone.now()
     )
     if cancelled and run.folder and not run.confirmations.exists():
-        import shutil
-
         shutil.rmtree(run.folder, ignore_errors=True)
     return bool(cancelled)
 

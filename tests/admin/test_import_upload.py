@@ -136,6 +136,10 @@ def test_upload_dry_run_then_confirm_imports_the_text_volume(importer_client, im
     listing = importer_client.get(CHANGELIST, {"status__exact": "succeeded"}).content.decode()
     assert f"Import #{real.pk}" in listing and f"Dry run #{dry.pk}" in listing
     assert "frus1969-76v33" in listing
+    listing = importer_client.get(CHANGELIST, {"q": "000_dd5f1a60df42d359"}).content.decode()
+    assert f"Import #{real.pk}" in listing and f"Dry run #{dry.pk}" in listing
+    listing = importer_client.get(CHANGELIST, {"q": "no-such-file"}).content.decode()
+    assert f"Import #{real.pk}" not in listing
 
 
 def test_two_tei_volumes_and_a_second_upload_reports_unchanged(importer_client):
@@ -331,7 +335,9 @@ def conflicting_import(importer_client, staff_client):
     return ImportRun.objects.filter(dry_run=False).first()
 
 
-def test_conflict_links_to_a_choice_per_field(conflicting_import, importer_client, staff_client, form_data):
+def test_conflict_links_to_a_choice_per_field(
+    conflicting_import, importer_client, staff_client, editor_client, form_data
+):
     run = conflicting_import
     (conflict,) = run.report["volumes"][0]["conflicts"]
     assert (conflict["label"], conflict["field"], conflict["editor_value"]) == ("d328", "title", "Editor’s title")
@@ -340,8 +346,11 @@ def test_conflict_links_to_a_choice_per_field(conflicting_import, importer_clien
     page = importer_client.get(reverse("admin:catalog_importrun_change", args=[run.pk])).content.decode()
     assert f'href="{url}"' in page
 
-    # An importer who may not change letters cannot settle it.
+    # An importer who may not change letters cannot settle it; an editor who may not import can.
     assert importer_client.get(url).status_code == 403
+    assert importer_client.post(url, {"choice-title": "take"}).status_code == 403
+    assert editor_client.get(url).status_code == 200
+    assert Letter.objects.get(number=328).title == "Editor’s title"
     form = staff_client.get(url)
     assert form.status_code == 200
     assert "Editor’s title" in form.content.decode()
