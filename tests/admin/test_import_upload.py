@@ -387,3 +387,24 @@ def test_keeping_the_editors_value_closes_the_conflict(conflicting_import, impor
     again.refresh_from_db()
     assert again.report["volumes"][0]["conflicts"] == []
     assert again.report["volumes"][0]["unchanged"] == [328]
+
+
+def test_pages_cost_a_fixed_number_of_queries(importer_client, django_assert_max_num_queries):
+    for _ in range(3):
+        upload(importer_client, file(TEI_QUEBEC))
+    dry = ImportRun.objects.first()
+    importer_client.post(reverse("admin:catalog_importrun_confirm", args=[dry.pk]))
+    with django_assert_max_num_queries(11):
+        assert importer_client.get(CHANGELIST).status_code == 200
+    with django_assert_max_num_queries(9):
+        assert importer_client.get(reverse("admin:catalog_importrun_change", args=[dry.pk])).status_code == 200
+    with django_assert_max_num_queries(6):
+        assert importer_client.get(reverse("admin:catalog_importrun_progress", args=[dry.pk])).status_code == 200
+
+
+@pytest.mark.parametrize("name", [".htaccess", "a;b.xml", "x$(id).xml"])
+def test_unsafe_file_names_are_refused(importer_client, name):
+    response = upload(importer_client, (name, TEI_QUEBEC.read_bytes()))
+    assert response.status_code == 400
+    assert f"{name!r}: refused: expected a" in response.content.decode().replace("&#x27;", "'")
+    assert not ImportRun.objects.exists()
