@@ -27,4 +27,4 @@ AUTHENTICATION_BACKENDS = [
 # Imports from the browser: jobs run at once, in the request that enqueues them, through the same task
 # function the worker runs; uploads go to a scratch folder (tests give each test its own).
 TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
-MEDIA_ROOT = Path(tempfile.gettempdir()) / "letterbook-test-media"
+MEDIA_ROOT = Path(tempfile.mkdtemp(prefix="letterbook-test-media-"))

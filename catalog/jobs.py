@@ -1,8 +1,8 @@
 """Import jobs: an ImportRun carried out in the background (django-tasks), with progress and a heartbeat.
 
-``import_run_task`` is what the worker (``manage.py db_worker``) runs; it calls ``execute_run``, the
-one function that carries out a run, which the ``import_volume`` command shares through
-``run_command_import``. The import itself is the pipeline's (``catalog.ingest.pipeline``): a run from
+``import_run_task`` is what the worker (``manage.py db_worker``) runs; it calls ``execute_run`` →
+``carry_out``, the one function that carries out a run, which the ``import_volume`` command shares
+through ``run_command_import``. The import itself is the pipeline's (``catalog.ingest.pipeline``): a run from
 the browser is all or nothing, every volume in one outer transaction, so a failed run writes nothing.
 
 Progress (documents done of the total, rate, ETA) and a heartbeat go to a small JSON file beside the
@@ -19,6 +19,7 @@ import getpass
 import hashlib
 import json
 import os
+import shutil
 import threading
 import time
 from pathlib import Path
@@ -296,8 +297,6 @@ def cancel(run: ImportRun) -> bool:
         status=ImportRun.Status.CANCELLED, finished_at=timezone.now()
     )
     if cancelled and run.folder and not run.confirmations.exists():
-        import shutil
-
         shutil.rmtree(run.folder, ignore_errors=True)
     return bool(cancelled)
 

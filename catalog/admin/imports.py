@@ -288,9 +288,10 @@ class ImportRunAdmin(admin.ModelAdmin):
 
     # -- a conflict: keep the editor's value or take the import's, field by field ---------------
     def conflicts_view(self, request, pk, volume, number):
-        run = self._run_or_404(request, pk)
+        # For editors: changing letters is what it takes, not the right to run imports.
         if not request.user.has_perm("catalog.change_letter"):
             raise PermissionDenied
+        run = get_object_or_404(ImportRun, pk=pk)
         letter = get_object_or_404(
             Letter.objects.select_related("volume", "chapter"), volume__identifier=volume, number=number
         )

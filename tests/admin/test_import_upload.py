@@ -136,6 +136,10 @@ def test_upload_dry_run_then_confirm_imports_the_text_volume(importer_client, im
     listing = importer_client.get(CHANGELIST, {"status__exact": "succeeded"}).content.decode()
     assert f"Import #{real.pk}" in listing and f"Dry run #{dry.pk}" in listing
     assert "frus1969-76v33" in listing
+    listing = importer_client.get(CHANGELIST, {"q": "000_dd5f1a60df42d359"}).content.decode()
+    assert f"Import #{real.pk}" in listing and f"Dry run #{dry.pk}" in listing
+    listing = importer_client.get(CHANGELIST, {"q": "no-such-file"}).content.decode()
+    assert f"Import #{real.pk}" not in listing
 
 
 def test_two_tei_volumes_and_a_second_upload_reports_unchanged(importer_client):
@@ -331,7 +335,9 @@ def conflicting_import(importer_client, staff_client):
     return ImportRun.objects.filter(dry_run=False).first()
 
 
-def test_conflict_links_to_a_choice_per_field(conflicting_import, importer_client, staff_client, form_data):
+def test_conflict_links_to_a_choice_per_field(
+    conflicting_import, importer_client, staff_client, editor_client, form_data
+):
     run = conflicting_import
     (conflict,) = run.report["volumes"][0]["conflicts"]
     assert (conflict["label"], conflict["field"], conflict["editor_value"]) == ("d328", "title", "Editor’s title")
@@ -340,8 +346,11 @@ def test_conflict_links_to_a_choice_per_field(conflicting_import, importer_clien
     page = importer_client.get(reverse("admin:catalog_importrun_change", args=[run.pk])).content.decode()
     assert f'href="{url}"' in page
 
-    # An importer who may not change letters cannot settle it.
+    # An importer who may not change letters cannot settle it; an editor who may not import can.
     assert importer_client.get(url).status_code == 403
+    assert importer_client.post(url, {"choice-title": "take"}).status_code == 403
+    assert editor_client.get(url).status_code == 200
+    assert Letter.objects.get(number=328).title == "Editor’s title"
     form = staff_client.get(url)
     assert form.status_code == 200
     assert "Editor’s title" in form.content.decode()
@@ -378,3 +387,24 @@ def test_keeping_the_editors_value_closes_the_conflict(conflicting_import, impor
     again.refresh_from_db()
     assert again.report["volumes"][0]["conflicts"] == []
     assert again.report["volumes"][0]["unchanged"] == [328]
+
+
+def test_pages_cost_a_fixed_number_of_queries(importer_client, django_assert_max_num_queries):
+    for _ in range(3):
+        upload(importer_client, file(TEI_QUEBEC))
+    dry = ImportRun.objects.first()
+    importer_client.post(reverse("admin:catalog_importrun_confirm", args=[dry.pk]))
+    with django_assert_max_num_queries(11):
+        assert importer_client.get(CHANGELIST).status_code == 200
+    with django_assert_max_num_queries(9):
+        assert importer_client.get(reverse("admin:catalog_importrun_change", args=[dry.pk])).status_code == 200
+    with django_assert_max_num_queries(6):
+        assert importer_client.get(reverse("admin:catalog_importrun_progress", args=[dry.pk])).status_code == 200
+
+
+@pytest.mark.parametrize("name", [".htaccess", "a;b.xml", "x$(id).xml"])
+def test_unsafe_file_names_are_refused(importer_client, name):
+    response = upload(importer_client, (name, TEI_QUEBEC.read_bytes()))
+    assert response.status_code == 400
+    assert f"{name!r}: refused: expected a" in response.content.decode().replace("&#x27;", "'")
+    assert not ImportRun.objects.exists()

@@ -107,6 +107,7 @@ def test_the_page_follows_a_running_job(site, page, tmp_path):
     """While the job runs, the page shows documents parsed of the total, the rate and the time left."""
     import threading
 
+    from django.db import connections
     from playwright.sync_api import expect
 
     from catalog.jobs import execute_run
@@ -122,13 +123,20 @@ def test_the_page_follows_a_running_job(site, page, tmp_path):
     page.wait_for_url(re.compile(r"/admin/catalog/importrun/\d+/change/$"))
     run = ImportRun.objects.get()
 
-    worker = threading.Thread(target=execute_run, args=(run.pk,))  # the worker's job, beside the page
+    def work():  # the worker's job, beside the page, on its own connection (closed after)
+        try:
+            execute_run(run.pk)
+        finally:
+            connections.close_all()
+
+    worker = threading.Thread(target=work)
     worker.start()
     try:
-        expect(page.locator("#run-status")).to_have_text("Running")
+        expect(page.locator("#run-status")).to_have_text("Running", timeout=30_000)
         text = page.locator("#progress-text")
         expect(text).to_contain_text(
-            re.compile(rf"^\d+ documents parsed of {documents}, [\d.]+ documents/s, about \d+ s left")
+            re.compile(rf"^\d+ documents parsed of {documents}, [\d.]+ documents/s, about \d+ s left"),
+            timeout=30_000,
         )
         assert 0 < int(page.locator("#progress-bar").get_attribute("max") or 0) == documents
     finally:
