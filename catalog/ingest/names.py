@@ -181,6 +181,11 @@ def person_key(name: str) -> str:
     return "name:" + normalise(surname(name))
 
 
+def organization_key(name: str) -> str:
+    """An office acting as a party ("Embassy in the Soviet Union") is known by its folded name."""
+    return "org:" + normalise(name)
+
+
 def strip_possessive(name: str) -> str:
     return _POSSESSIVE.sub("", name)
 

@@ -119,6 +119,8 @@ class LetterRecord:
     references: list[CrossReference] = field(default_factory=list)
     terms: list[str] = field(default_factory=list)  # glossary term keys used in the letter
     chapter: str = ""  # xml:id of the chapter or compilation the letter belongs to
+    # Why an editor should look at this letter before it is published (e.g. a title the importer made).
+    review_reasons: list[str] = field(default_factory=list)
     source_path: str = ""
     source_line: int | None = None
 
