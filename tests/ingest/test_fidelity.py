@@ -238,7 +238,10 @@ class TestIbid:
         assert [c.footnote_number for c in letter.sources] == [1, 3, 2]
 
 
-OFFICES_TEXT = "14. Telegram From the Embassy in the Soviet Union to the Department of State1\n\nText.\n\n  1. Source: Carter Library, X, Box 1, Y. Secret.\n"
+OFFICES_TEXT = (
+    "14. Telegram From the Embassy in the Soviet Union to the Department of State1\n\nText.\n\n"
+    "  1. Source: Carter Library, X, Box 1, Y. Secret.\n"
+)
 OFFICES_TEI = (
     '<div type="document" n="14" xml:id="d14"><head>Telegram From the Embassy in the Soviet Union to the '
     'Department of State<note n="1" type="source">Source: Carter Library, X, Box 1, Y. Secret.</note></head>'
