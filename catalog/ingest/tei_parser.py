@@ -33,7 +33,7 @@ from zoneinfo import ZoneInfo
 
 from lxml import etree
 
-from catalog.body import BLOCK_TAGS, flatten, inline_text, is_block, locate_inline
+from catalog.body import BLOCK_TAGS, flatten, inline_text, is_block, locate_inline, validate_body
 from catalog.vocabulary import is_volume_identifier, normalise
 
 from . import safe_xml
@@ -786,6 +786,10 @@ class _LetterBuilder:
                 self.saw(child.tail)
                 body.append(child.tail)
         body = tidy(body, block=True)
+        try:
+            validate_body(body)  # what an editor could not save is not imported either (nesting depth)
+        except ValueError as error:
+            raise ParseError(self.stream.path, div.sourceline, f"document {number}: {error}") from None
         repeat_ibid([(note.number, note.text) for note in self.footnotes], self.sources)
         flat = flatten(body)
         for record in self.footnotes:

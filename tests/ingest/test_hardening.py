@@ -273,6 +273,16 @@ def test_the_deepest_allowed_body_passes():
     validate_body(nested(MAX_DEPTH - 1))
 
 
+def test_a_tei_document_whose_body_would_nest_too_deep_is_refused(tmp_path):
+    # 60 XML levels, each <hi> with four renditions: 240 levels of body nodes
+    inner = '<hi rend="italic bold underline smallcaps">' * 60 + "x" + "</hi>" * 60
+    path = tei(tmp_path, f'<div type="document" n="1" xml:id="d1"><head>1. Note</head>\n<p>{inner}</p></div>')
+    error = refused(parse_tei, path)
+    assert error.line == 6
+    assert error.message.startswith("document 1: body[0].children[0]")
+    assert error.message.endswith("nodes are nested more than 200 levels deep")
+
+
 def test_the_letter_form_reports_a_deep_body_as_a_validation_error():
     letter = Letter(body=nested(240))
     with pytest.raises(ValidationError) as caught:
