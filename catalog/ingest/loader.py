@@ -23,7 +23,7 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from django.db import transaction
+from django.db import DatabaseError, transaction
 from django.db.models import OuterRef, Q, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -719,7 +719,15 @@ class VolumeLoader:
     def run(self, progress: Callable[[int], None] | None = None) -> ChangeReport:
         self.load_volume()
         for count, record in enumerate(self.parsed.letters, start=1):
-            self.load_letter(record)
+            try:
+                with transaction.atomic():  # a savepoint: a refusal by the database still names the file
+                    self.load_letter(record)
+            except DatabaseError as error:
+                raise ParseError(
+                    record.source_path,
+                    record.source_line,
+                    f"document {record.number} could not be stored: {str(error).strip()}",
+                ) from None
             if progress:
                 progress(count)
         self.sync_chapter_notes()

@@ -288,3 +288,27 @@ def test_the_letter_form_reports_a_deep_body_as_a_validation_error():
     with pytest.raises(ValidationError) as caught:
         letter.clean()
     assert "nested more than 200 levels deep" in caught.value.message_dict["body"][0]
+
+
+@pytest.mark.django_db
+def test_a_refusal_by_the_database_still_names_the_file_and_line(monkeypatch, seed_carter, seed_reagan):
+    """A safety net behind the parser's checks: each letter is stored in a savepoint, so whatever
+    the database refuses (on PostgreSQL, say, a text too large for its search vector) is reported
+    at the document's heading, and the volume is rolled back."""
+    from django.db import DataError
+
+    from catalog.ingest import loader
+
+    original = loader.VolumeLoader.load_letter
+
+    def refuse_328(self, record):
+        if record.number == 328:
+            raise DataError("string is too long for tsvector")
+        return original(self, record)
+
+    monkeypatch.setattr(loader.VolumeLoader, "load_letter", refuse_328)
+    result = import_paths([seed_carter, seed_reagan], identifier="frus1981-88v04")
+    assert (
+        result.failures[0][1] == f"{seed_reagan}:1: document 328 could not be stored: string is too long for tsvector"
+    )
+    assert Letter.objects.count() == 0 and Volume.objects.count() == 0
