@@ -9,7 +9,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from catalog.vocabulary import DOC_TYPES, normalise
+# The shared vocabulary lives in catalog.vocabulary; re-exported here for code that imports it from names.
+from catalog.vocabulary import DOC_TYPE_CHOICES, DOC_TYPES, normalise  # noqa: F401
 
 # Words that make up titles and offices; a name is what follows them.
 TITLE_WORDS = frozenset(
