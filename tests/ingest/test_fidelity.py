@@ -116,7 +116,8 @@ class TestSourceNotes:
 
 # -- 3. notes of a chapter -----------------------------------------------------------------------
 CHAPTER = """<div type="compilation" xml:id="comp1"><head>Compilation</head>
-<div type="chapter" xml:id="ch2"><head><hi rend="italic">Chapter</hi> II: The Conference<note n="14">Continued from Chapter I.</note> and
+<div type="chapter" xml:id="ch2"><head><hi rend="italic">Chapter</hi> II: The
+Conference<note n="14">Continued from Chapter I.</note> and
 after<note n="15">See <hi rend="italic">ante</hi>, p. 10.</note></head>
 {documents}
 </div></div>"""

@@ -262,8 +262,10 @@ def test_text_import_imports_or_refuses_and_writes_nothing_when_refused(tmp_path
 
 @pytest.mark.django_db
 def test_tei_import_imports_or_refuses_and_writes_nothing_when_refused(tmp_path_factory):
+    samples = [TEI_QUEBEC.read_bytes(), TEI_V33.read_bytes()]
+
     @fuzz_settings(IMPORT_CASES)
-    @given(data=mutated(TEI_QUEBEC.read_bytes()))
+    @given(data=st.sampled_from(samples).flatmap(mutated))
     def check(data):
         import_or_refuse(write(tmp_path_factory, "volume.xml", data), "")
 
