@@ -322,8 +322,9 @@ class VolumeLoader:
                 value = getattr(chapter, "key" if name == "xml_id" else name)
                 _check_length(Chapter, name, value, (path, chapter.source_line), f"a chapter's {name}")
         for source in record.collections:
+            where = (path, source.source_line or record.source_line)
             for name in ("repository", "collection", "box", "folder"):
-                _check_length(ArchivalSource, name, getattr(source, name), (path, None), f"a listed source's {name}")
+                _check_length(ArchivalSource, name, getattr(source, name), where, f"a listed source's {name}")
 
     def load_volume(self) -> Volume:
         self.check_volume()

@@ -74,6 +74,7 @@ class SourceCitation:
     folder: str = ""
     raw: str = ""
     footnote_number: int | None = None
+    source_line: int | None = None  # for a volume's own list of sources: where it lists this one
 
 
 @dataclass

@@ -1093,7 +1093,12 @@ class _TeiStream:
                     continue
                 collection = ", ".join([*path, label])
                 self.volume.collections.append(
-                    SourceCitation(repository=repository, collection=collection, raw=f"{repository}, {collection}")
+                    SourceCitation(
+                        repository=repository,
+                        collection=collection,
+                        raw=f"{repository}, {collection}",
+                        source_line=child.sourceline,
+                    )
                 )
                 self.read_collections(child, repository, [*path, label])
 

@@ -16,7 +16,7 @@ import shutil
 
 import pytest
 from django.db import transaction
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
 from catalog import models
@@ -32,8 +32,14 @@ IMPORT_CASES = 125 * SCALE
 
 
 def fuzz_settings(cases: int):
+    # No shrinking unless asked (FUZZ_SHRINK=1): a failure on a large input would take minutes to
+    # shrink; the failing case is printed as it is, with the blob that replays it.
+    phases = [Phase.explicit, Phase.reuse, Phase.generate, Phase.target]
+    if os.environ.get("FUZZ_SHRINK"):
+        phases.append(Phase.shrink)
     return settings(
         max_examples=cases,
+        phases=phases,
         deadline=None,
         derandomize=True,
         database=None,

@@ -312,3 +312,20 @@ def test_a_refusal_by_the_database_still_names_the_file_and_line(monkeypatch, se
         result.failures[0][1] == f"{seed_reagan}:1: document 328 could not be stored: string is too long for tsvector"
     )
     assert Letter.objects.count() == 0 and Volume.objects.count() == 0
+
+
+@pytest.mark.django_db
+def test_a_listed_source_longer_than_its_column_is_refused_with_its_line(tmp_path):
+    """Found by the import fuzzing: a huge line inside the volume's list of sources."""
+    path = tmp_path / "frus1977-80v06.xml"
+    path.write_text(
+        '<?xml version="1.0"?>\n<TEI xmlns="http://www.tei-c.org/ns/1.0"><teiHeader/><text><front>\n'
+        '<div type="section" xml:id="sources"><list type="sources">\n'
+        '<item><hi rend="strong">Carter Library</hi><list>\n'
+        f"<item>{'Files ' * 100}</item>\n"
+        "</list></item></list></div></front><body>\n"
+        '<div type="document" n="1" xml:id="d1"><head>1. Note</head><p>Text.</p></div></body></text></TEI>\n'
+    )
+    [(_, why)] = import_paths([path]).failures
+    assert why == f"{path}:5: a listed source's collection is 599 characters long: expected at most 500 (refused)"
+    assert Volume.objects.count() == 0
