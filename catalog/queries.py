@@ -906,8 +906,8 @@ def load_letter_page(letter: Letter, user, *, neighbours: bool = True) -> Letter
         if entry is None:
             entry = sources[citation.source_id] = SourceEntry(citation.source, citation.raw or citation.source.raw)
         entry.is_source_note = entry.is_source_note or citation.is_source_note
-        if citation.footnote_id and citation.footnote.number not in entry.footnotes:
-            entry.footnotes.append(citation.footnote.number)
+        if citation.footnote_id and citation.footnote.number and citation.footnote.number not in entry.footnotes:
+            entry.footnotes.append(citation.footnote.number)  # an unnumbered source note is no "footnote 0"
 
     visible = Letter.objects.visible_to(user)
     rows = list(

@@ -7,6 +7,7 @@ split on the classification marking (a closed list), not on punctuation alone.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from dataclasses import dataclass, field
 
@@ -65,6 +66,14 @@ _REPOSITORY = re.compile(
     r"|(?!Public\b)[A-Z][\w.]+\s+Papers\b"
     r")"
 )
+NATIONAL_ARCHIVES = "National Archives"
+CENTRAL_DECIMAL_FILE = "RG 59, Central Decimal File"
+# "724.34119/836", "710.H Agenda/½", "033.1140 Stimson, Henry L./45": three digits, a subject after
+# the point, then "/" and the document's serial (digits, fractions, letters).
+_DECIMAL_FILE = re.compile(r"^(?P<number>\d{3}(?:\.[0-9A-Za-z][\w ,.\-–]*?)?/[0-9A-Za-z½¼¾⅓⅔\-–]+)\.?$")
+# A remark wholly in square brackets: "[Extract.]", "[Paraphrase]".
+_EDITORIAL_REMARK = re.compile(r"^\[[^\[\]]+\]\.?$")
+_IBID = re.compile(r"^\s*\(?\s*Ibid\b", re.IGNORECASE)
 _BOX = re.compile(r"^Box(?:es)?\s+(?P<box>[\w\-–]+)\s*(?P<rest>.*)$")
 _MULTI_SEGMENT_REPOSITORIES = {"Library of Congress", "National Archives"}
 _DOC_FORMS = {"Telegram", "Letter", "Memorandum", "Message", "Cable"}
@@ -131,10 +140,40 @@ def parse_citation(raw: str) -> SourceCitation:
     return SourceCitation(repository=repository, collection=collection, box=box, folder=folder, raw=raw)
 
 
+def decimal_file(text: str) -> SourceCitation | None:
+    """A State Department decimal file number ("724.34119/836", "710.H Agenda/½") as the file of
+    the Department's Central Decimal File it names (National Archives, Record Group 59).
+
+    The whole number is the folder, so the documents of one file ("724.34119/…") sort together."""
+    match = _DECIMAL_FILE.match(text.strip())
+    if not match:
+        return None
+    number = match.group("number")
+    return SourceCitation(
+        repository=NATIONAL_ARCHIVES, collection=CENTRAL_DECIMAL_FILE, folder=number, raw=text.strip().rstrip(".")
+    )
+
+
+def is_source_note_text(text: str) -> bool:
+    """Whether a plain-text footnote 1 is the source note: "Source: …", or a bare decimal file number."""
+    return text.startswith("Source:") or decimal_file(text) is not None
+
+
+def is_editorial_remark(text: str) -> bool:
+    """An editor's remark printed as a source note ("[Extract.]", "[Translation.]"): no archive."""
+    return bool(_EDITORIAL_REMARK.match(text.strip()))
+
+
 def parse_source_note(text: str) -> SourceNote:
-    """Split a source note into its citations, classification marking and further notes."""
+    """Split a source note into its citations, classification marking and further notes.
+
+    An editorial remark ("[Extract.]") stays the note's text and cites no archive; a decimal file
+    number is a file of the Central Decimal File (see ``decimal_file``)."""
     body = re.sub(r"^\s*Source:\s*", "", text.strip())
     note = SourceNote()
+    if is_editorial_remark(body):
+        note.notes = body
+        return note
     match = _CLASSIFICATION.search(body)
     if match:
         citation_text = body[: match.start()].strip()
@@ -149,9 +188,29 @@ def parse_source_note(text: str) -> SourceNote:
     if form:
         note.document_form = form.group("form")
     for part in split_top_level(citation_text, ";"):
-        if looks_archival(part) or not note.citations:
+        if (file := decimal_file(part)) is not None:
+            note.citations.append(file)
+        elif is_editorial_remark(part):
+            note.notes = f"{part} {note.notes}".strip()
+        elif looks_archival(part) or not note.citations:
             note.citations.append(parse_citation(part))
     return note
+
+
+def repeat_ibid(notes: list[tuple[int, str]], sources: list[SourceCitation]) -> None:
+    """Resolve "Ibid.": a footnote that opens with it cites again the source of the footnote before
+    it (the last source that footnote cites; a chain of "Ibid."s follows it back). ``notes`` are
+    (number, text) pairs; the repeated citations are appended to ``sources``."""
+    cited: dict[int | None, list[SourceCitation]] = {}
+    for citation in sources:
+        cited.setdefault(citation.footnote_number, []).append(citation)
+    previous = None
+    for number, text in sorted(notes, key=lambda note: note[0]):
+        if previous is not None and not cited.get(number) and cited.get(previous) and _IBID.match(text):
+            repeated = dataclasses.replace(cited[previous][-1], footnote_number=number, raw=text.strip())
+            sources.append(repeated)
+            cited[number] = [repeated]
+        previous = number
 
 
 def find_parenthesised_citations(text: str) -> list[SourceCitation]:
@@ -168,7 +227,9 @@ def find_parenthesised_citations(text: str) -> list[SourceCitation]:
             if depth == 0 and start is not None:
                 inner = text[start:index].strip()
                 for part in split_top_level(inner, ";"):
-                    if looks_archival(part):
+                    if (file := decimal_file(part)) is not None:
+                        found.append(file)
+                    elif looks_archival(part):
                         found.append(parse_citation(part))
     return found
 

@@ -24,7 +24,7 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
-from django.db import transaction
+from django.db import DatabaseError, transaction
 from django.db.models import OuterRef, Q, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -114,6 +114,7 @@ class ChangeReport:
     people_created: int = 0
     people_matched: int = 0
     people_flagged: list[str] = field(default_factory=list)
+    letters_flagged: list[str] = field(default_factory=list)  # "d5: why", for an editor to review
     sources_created: int = 0
     sources_cited: int = 0
     references: int = 0
@@ -165,6 +166,7 @@ class ChangeReport:
             hint = "" if conflict.forced else " (--force to take the import's)"
             lines.append(f"  {conflict.label}: conflict on {conflict.field}: {verdict}{hint}")
         lines += [f"  person flagged for review: {name}" for name in self.people_flagged]
+        lines += [f"  letter flagged for review: {why}" for why in self.letters_flagged]
         return lines
 
 
@@ -188,6 +190,10 @@ def _check_length(model, field_name: str, value, where: tuple[str, int | None], 
         raise ParseError(
             where[0], where[1], f"{what} is {len(value):,} characters long: expected at most {limit:,} (refused)"
         )
+
+
+def _chapter_notes(record) -> list[dict]:
+    return [{"number": n.number, "kind": n.kind, "text": n.text, "content": n.content} for n in record.notes]
 
 
 def _is_empty(value) -> bool:
@@ -330,8 +336,9 @@ class VolumeLoader:
                 value = getattr(chapter, "key" if name == "xml_id" else name)
                 _check_length(Chapter, name, value, (path, chapter.source_line), f"a chapter's {name}")
         for source in record.collections:
+            where = (path, source.source_line or record.source_line)
             for name in ("repository", "collection", "box", "folder"):
-                _check_length(ArchivalSource, name, getattr(source, name), (path, None), f"a listed source's {name}")
+                _check_length(ArchivalSource, name, getattr(source, name), where, f"a listed source's {name}")
 
     def load_volume(self) -> Volume:
         self.check_volume()
@@ -425,10 +432,20 @@ class VolumeLoader:
                 title=record.title if record else key,
                 order=record.order if record else 0,
                 kind=record.kind if record else "chapter",
+                notes=_chapter_notes(record) if record else [],
             )
             self.chapters[key] = chapter
             self.report.chapters += 1
         return chapter
+
+    def sync_chapter_notes(self) -> None:
+        """Chapters of this volume already in the catalog take the notes of their heading as printed
+        now (a chapter is created with them; this keeps a re-import in step with a new release)."""
+        for record in self.parsed.volume.chapters:
+            chapter = self.chapters.get(record.key)
+            if chapter is not None and chapter.notes != (notes := _chapter_notes(record)):
+                chapter.notes = notes
+                chapter.save(update_fields=["notes"])
 
     def person_for(self, key: str) -> Person:
         if key in self.people.cache:
@@ -536,21 +553,25 @@ class VolumeLoader:
                 import_snapshot={**new, "_format": self.source_format},
                 import_checksum=checksum,
             )
-            if self.publish:
+            if record.review_reasons:
+                # Flagged: in review, and not published even with --publish, until an editor looks.
+                letter.status = Letter.Status.IN_REVIEW
+                self.report.letters_flagged.extend(f"d{record.number}: {why}" for why in record.review_reasons)
+            elif self.publish:
                 self.publish_letter(letter)
             self.apply(letter, new, set(SCALAR_FIELDS) | set(RELATED_FIELDS))
             Revision.objects.create(
                 letter=letter,
                 user=self.user,
                 origin=Revision.Origin.IMPORT,
-                comment=f"created by import of {record.source_path}"[:500],
+                comment="; ".join([f"created by import of {record.source_path}", *record.review_reasons])[:500],
             )
             self.report.created.append(record.number)
             return
         pk, last_checksum, status, published_at = known
         if last_checksum == checksum:
             # Nothing new in the file: no need even to read the letter.
-            if self.publish and status != Letter.Status.PUBLISHED and published_at is None:
+            if self.publish and status == Letter.Status.DRAFT and published_at is None:
                 now = timezone.now()
                 Letter.objects.filter(pk=pk).update(
                     status=Letter.Status.PUBLISHED, published_at=Coalesce("published_at", Value(now)), modified=now
@@ -593,7 +614,7 @@ class VolumeLoader:
         newest_format = max(snapshot.get("_format", "text"), self.source_format, key=FORMAT_RANK.get)
         letter.import_snapshot = {**new, **{name: snapshot.get(name) for name in kept}, "_format": newest_format}
         letter.import_checksum = "" if kept else checksum
-        if self.publish and not letter.is_published and letter.published_at is None:
+        if self.publish and letter.status == Letter.Status.DRAFT and letter.published_at is None:
             self.publish_letter(letter)
         # Rows rebuilt only because the footnotes were (their citations and references hang on
         # them) are rebuilt from what the letter holds now, an editor's corrections included.
@@ -617,7 +638,8 @@ class VolumeLoader:
         return replace(record, body=with_ref_targets(record.body, volume), footnotes=notes)
 
     def publish_letter(self, letter: Letter) -> None:
-        """Publish a letter never published before; one an editor withdrew stays withdrawn."""
+        """Publish a letter never published before; one an editor withdrew stays withdrawn, and one in
+        review (an editor's call, or flagged by an import) waits for its review."""
         letter.status = Letter.Status.PUBLISHED
         letter.published_at = letter.published_at or timezone.now()
         self.report.published += 1
@@ -721,9 +743,18 @@ class VolumeLoader:
     def run(self, progress: Callable[[int], None] | None = None) -> ChangeReport:
         self.load_volume()
         for count, record in enumerate(self.parsed.letters, start=1):
-            self.load_letter(record)
+            try:
+                with transaction.atomic():  # a savepoint: a refusal by the database still names the file
+                    self.load_letter(record)
+            except DatabaseError as error:
+                raise ParseError(
+                    record.source_path,
+                    record.source_line,
+                    f"document {record.number} could not be stored: {str(error).strip()}",
+                ) from None
             if progress:
                 progress(count)
+        self.sync_chapter_notes()
         self.resolve_references()
         checks.refresh_volume(self.volume)  # the review queue's stored problems (catalog/checks.py)
         return self.report

@@ -9,7 +9,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from catalog.vocabulary import DOC_TYPES, normalise
+# The shared vocabulary lives in catalog.vocabulary; re-exported here for code that imports it from names.
+from catalog.vocabulary import DOC_TYPE_CHOICES, DOC_TYPES, normalise  # noqa: F401
 
 # Words that make up titles and offices; a name is what follows them.
 TITLE_WORDS = frozenset(
@@ -179,6 +180,11 @@ def name_from_persons_list(entry: str) -> str:
 def person_key(name: str) -> str:
     """Inside one volume without a persons list, people are told apart by surname."""
     return "name:" + normalise(surname(name))
+
+
+def organization_key(name: str) -> str:
+    """An office acting as a party ("Embassy in the Soviet Union") is known by its folded name."""
+    return "org:" + normalise(name)
 
 
 def strip_possessive(name: str) -> str:

@@ -74,6 +74,7 @@ class SourceCitation:
     folder: str = ""
     raw: str = ""
     footnote_number: int | None = None
+    source_line: int | None = None  # for a volume's own list of sources: where it lists this one
 
 
 @dataclass
@@ -119,6 +120,8 @@ class LetterRecord:
     references: list[CrossReference] = field(default_factory=list)
     terms: list[str] = field(default_factory=list)  # glossary term keys used in the letter
     chapter: str = ""  # xml:id of the chapter or compilation the letter belongs to
+    # Why an editor should look at this letter before it is published (e.g. a title the importer made).
+    review_reasons: list[str] = field(default_factory=list)
     source_path: str = ""
     source_line: int | None = None
 

@@ -33,11 +33,17 @@ from zoneinfo import ZoneInfo
 
 from lxml import etree
 
-from catalog.body import BLOCK_TAGS, flatten, inline_text, is_block, locate_inline
+from catalog.body import BLOCK_TAGS, flatten, inline_text, is_block, locate_inline, validate_body
 from catalog.vocabulary import is_volume_identifier, normalise
 
 from . import safe_xml
-from .citations import CLASSIFICATIONS, find_parenthesised_citations, parse_ref_target, parse_source_note
+from .citations import (
+    CLASSIFICATIONS,
+    find_parenthesised_citations,
+    parse_ref_target,
+    parse_source_note,
+    repeat_ibid,
+)
 from .limits import (
     MAX_DOCUMENT_CHARS,
     MAX_DOCUMENT_ELEMENTS,
@@ -49,6 +55,7 @@ from .limits import (
 from .names import (
     doc_type_from_heading,
     name_from_persons_list,
+    organization_key,
     parse_party,
     person_key,
     sort_name,
@@ -227,6 +234,18 @@ def _lines(element) -> list[str]:
 
     walk(element)
     return lines
+
+
+def title_from_text(text: str, number: int, limit: int = 200) -> str:
+    """A title for a document printed without a heading: its first line of text, cut at a word
+    before ``limit`` characters ("…" marks the cut); "Document N" when it has no text at all."""
+    line = next((line.strip() for line in text.split("\n") if line.strip()), "")
+    if not line:
+        return f"Document {number}"
+    if len(line) <= limit:
+        return line
+    cut = line.rfind(" ", 0, limit)
+    return line[: cut if cut > 0 else limit].rstrip(" ,;:") + "…"
 
 
 def page_number(label: str | None) -> int | None:
@@ -767,11 +786,20 @@ class _LetterBuilder:
                 self.saw(child.tail)
                 body.append(child.tail)
         body = tidy(body, block=True)
+        try:
+            validate_body(body)  # what an editor could not save is not imported either (nesting depth)
+        except ValueError as error:
+            raise ParseError(self.stream.path, div.sourceline, f"document {number}: {error}") from None
+        repeat_ibid([(note.number, note.text) for note in self.footnotes], self.sources)
         flat = flatten(body)
         for record in self.footnotes:
             record.anchor = flat.footnote_anchors.get(record.number)
 
-        doc_type = doc_type_from_heading(title) if title else "other"
+        review_reasons = []
+        if not title:
+            title = title_from_text(flat.text, number)
+            review_reasons.append("the document has no heading: its title was taken from the first line of its text")
+        doc_type = "other" if review_reasons else doc_type_from_heading(title)
         if doc_type == "correspondence" and self.document_form:
             doc_type = _DOCUMENT_FORMS.get(self.document_form.lower(), doc_type)
         date_min, date_max, precision = letter_dates(div, self.dateline)
@@ -809,6 +837,7 @@ class _LetterBuilder:
             chapter=self.stream.current_chapter(),
             source_path=self.stream.path,
             source_line=div.sourceline,
+            review_reasons=review_reasons,
         )
 
     def read_head(self, head_nodes: list) -> tuple[str, list[PersonMention]]:
@@ -842,6 +871,14 @@ class _LetterBuilder:
             roles.setdefault((person.key, role), PersonMention(person.key, role, person.name))
             if phrase:
                 self.stream.note_title(person.key, parse_party(phrase))
+        # An office named as a party ("the Embassy in the Soviet Union") has no persName: it becomes
+        # an organization, as the text importer makes it.
+        for role, phrase, _ in spans:
+            party = parse_party(phrase)
+            if party.is_organization and not any(r == role for _, r in roles):
+                key = organization_key(party.name)
+                self.stream.note_organization(key, party.name)
+                roles[(key, role)] = PersonMention(key, role, phrase)
         senders = [m for m in roles.values() if m.role == SENDER]
         recipients = [m for m in roles.values() if m.role == RECIPIENT]
         return title, senders + recipients
@@ -869,6 +906,7 @@ class _TeiStream:
         self.document = None
         self.keep = None  # a header or front-matter list being read whole
         self.chapters: list[_OpenChapter] = []
+        self.chapter_head = None  # a chapter's <head> being read whole
         self.root_id = ""
         self.identifier_line: int | None = None
         self.finished = False
@@ -1055,7 +1093,12 @@ class _TeiStream:
                     continue
                 collection = ", ".join([*path, label])
                 self.volume.collections.append(
-                    SourceCitation(repository=repository, collection=collection, raw=f"{repository}, {collection}")
+                    SourceCitation(
+                        repository=repository,
+                        collection=collection,
+                        raw=f"{repository}, {collection}",
+                        source_line=child.sourceline,
+                    )
                 )
                 self.read_collections(child, repository, [*path, label])
 
@@ -1066,7 +1109,12 @@ class _TeiStream:
         for event, element in self.events:
             name = _local(element.tag)
             if event == "start":
-                if self.document is not None or name != "div":
+                if self.document is not None:
+                    continue
+                if name == "head" and self.chapter_head is None and self.is_chapter_head(element):
+                    self.chapter_head = element  # kept whole until it ends: its notes are read with it
+                    continue
+                if name != "div":
                     continue
                 kind = element.get("type")
                 if kind == "document":
@@ -1085,12 +1133,13 @@ class _TeiStream:
                     self.release(element)
                     yield letter
                 continue
-            if name == "pb":
+            if self.chapter_head is not None:
+                if element is not self.chapter_head:
+                    continue
+                self.chapter_head = None
+                self.record_chapter(self.chapters[-1], element_text(element), self.chapter_notes(element))
+            elif name == "pb":
                 self.set_page((element.get("n") or "").strip(), element)
-            elif name == "head" and self.chapters:
-                chapter = self.chapters[-1]
-                if chapter.record is None and element.getparent() is chapter.element:
-                    self.record_chapter(chapter, element_text(element))
             elif name == "div" and self.chapters and element is self.chapters[-1].element:
                 self.record_open_chapters()
                 self.chapters.pop()
@@ -1139,9 +1188,28 @@ class _TeiStream:
                 f'document div ({label}) has n="{raw}": expected a document number from 1 to {MAX_DOCUMENT_NUMBER:,}',
             )
 
-    def record_chapter(self, chapter: _OpenChapter, title: str) -> None:
+    def is_chapter_head(self, element) -> bool:
+        if not self.chapters or self.chapters[-1].record is not None:
+            return False
+        return element.getparent() is self.chapters[-1].element
+
+    def chapter_notes(self, head) -> list[FootnoteRecord]:
+        """The notes printed on a chapter's heading, read as a document's notes are (printed numbers kept)."""
+        if not any(_local(e.tag) == "note" for e in head.iter()):
+            return []
+        builder = _LetterBuilder(self, head)
+        builder.number_notes()
+        builder.children(head)
+        return builder.footnotes
+
+    def record_chapter(self, chapter: _OpenChapter, title: str, notes: list[FootnoteRecord] | None = None) -> None:
         chapter.record = ChapterRecord(
-            key=chapter.key, title=title, order=len(self.volume.chapters) + 1, kind=chapter.kind
+            key=chapter.key,
+            title=title,
+            order=len(self.volume.chapters) + 1,
+            kind=chapter.kind,
+            source_line=chapter.element.sourceline,
+            notes=notes or [],
         )
         self.volume.chapters.append(chapter.record)
 
@@ -1158,6 +1226,10 @@ class _TeiStream:
         if key in self.listed or key in self.people or not name:
             return
         self.people[key] = PersonRecord(key=key, display_name=name, sort_name=sort_name(name))
+
+    def note_organization(self, key: str, name: str) -> None:
+        if key not in self.people:
+            self.people[key] = PersonRecord(key=key, display_name=name, sort_name=name, is_organization=True)
 
     def note_title(self, key: str, party) -> None:
         record = self.people.get(key)

@@ -23,7 +23,13 @@ from pathlib import Path
 from catalog.body import flatten
 from catalog.vocabulary import normalise
 
-from .citations import find_cross_references, find_parenthesised_citations, parse_source_note
+from .citations import (
+    find_cross_references,
+    find_parenthesised_citations,
+    is_source_note_text,
+    parse_source_note,
+    repeat_ibid,
+)
 from .limits import (
     MAX_DOCUMENT_CHARS,
     MAX_DOCUMENT_NUMBER,
@@ -36,6 +42,7 @@ from .names import (
     doc_type_from_heading,
     find_full_names,
     find_titled_mentions,
+    organization_key,
     parse_party,
     person_key,
     sort_name,
@@ -323,7 +330,7 @@ def parse_text_document(path: Path | str, volume_identifier: str) -> tuple[Lette
     # Marker 1 is glued to the heading's last word, or to a number ending it ("NIE 11–3/8–761" is
     # "NIE 11–3/8–76" + 1): after a number it is the marker only when footnote 1 is a source note.
     heading_has_marker = bool(_HEADING_MARKER.search(title)) and (
-        not title[-2].isdigit() or bool(footnote_texts and footnote_texts[0][1].startswith("Source:"))
+        not title[-2].isdigit() or bool(footnote_texts and is_source_note_text(footnote_texts[0][1]))
     )
     if heading_has_marker:
         if not footnote_texts:
@@ -395,7 +402,7 @@ def parse_text_document(path: Path | str, volume_identifier: str) -> tuple[Lette
     classification = ""
     for footnote_number, (_line, text) in enumerate(footnote_texts, start=1):
         kind = EDITORIAL
-        if footnote_number == 1 and text.startswith("Source:"):
+        if footnote_number == 1 and is_source_note_text(text):
             kind = SOURCE_NOTE
             note = parse_source_note(text)
             classification = note.classification
@@ -423,6 +430,7 @@ def parse_text_document(path: Path | str, volume_identifier: str) -> tuple[Lette
             )
         )
 
+    repeat_ibid([(n, text) for n, (_line, text) in enumerate(footnote_texts, start=1)], sources)
     people, mentions = _people(title, body, flat.text, [text for _, text in footnote_texts])
     pages = [page for label, _ in flat.page_breaks if (page := page_value(label)) is not None]
     page_start = page_value(top_page) if top_page and page_value(top_page) is not None else None
@@ -455,7 +463,7 @@ def _people(title: str, body: list, body_text: str, footnote_texts: list[str]):
     mentions: list[PersonMention] = []
 
     def remember(name: str, role: str, as_written: str, title_words: str = "", organization: bool = False) -> None:
-        key = ("org:" + normalise(name)) if organization else person_key(name)
+        key = organization_key(name) if organization else person_key(name)
         person = people.get(key)
         if person is None:
             person = people[key] = PersonRecord(

@@ -37,6 +37,9 @@ class Chapter(models.Model):
     title = models.CharField(max_length=500)
     kind = models.CharField(max_length=20, default="chapter")
     order = models.PositiveIntegerField(default=0)
+    # Footnotes printed on the chapter's heading, outside any document ("Continued from …"), with
+    # their printed numbers: [{"number": 1, "kind": "editorial", "text": "…", "content": [...]}].
+    notes = models.JSONField(default=list, blank=True)
 
     class Meta:
         ordering = ["volume", "order"]

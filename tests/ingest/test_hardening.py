@@ -273,8 +273,59 @@ def test_the_deepest_allowed_body_passes():
     validate_body(nested(MAX_DEPTH - 1))
 
 
+def test_a_tei_document_whose_body_would_nest_too_deep_is_refused(tmp_path):
+    # 60 XML levels, each <hi> with four renditions: 240 levels of body nodes
+    inner = '<hi rend="italic bold underline smallcaps">' * 60 + "x" + "</hi>" * 60
+    path = tei(tmp_path, f'<div type="document" n="1" xml:id="d1"><head>1. Note</head>\n<p>{inner}</p></div>')
+    error = refused(parse_tei, path)
+    assert error.line == 6
+    assert error.message.startswith("document 1: body[0].children[0]")
+    assert error.message.endswith("nodes are nested more than 200 levels deep")
+
+
 def test_the_letter_form_reports_a_deep_body_as_a_validation_error():
     letter = Letter(body=nested(240))
     with pytest.raises(ValidationError) as caught:
         letter.clean()
     assert "nested more than 200 levels deep" in caught.value.message_dict["body"][0]
+
+
+@pytest.mark.django_db
+def test_a_refusal_by_the_database_still_names_the_file_and_line(monkeypatch, seed_carter, seed_reagan):
+    """A safety net behind the parser's checks: each letter is stored in a savepoint, so whatever
+    the database refuses (on PostgreSQL, say, a text too large for its search vector) is reported
+    at the document's heading, and the volume is rolled back."""
+    from django.db import DataError
+
+    from catalog.ingest import loader
+
+    original = loader.VolumeLoader.load_letter
+
+    def refuse_328(self, record):
+        if record.number == 328:
+            raise DataError("string is too long for tsvector")
+        return original(self, record)
+
+    monkeypatch.setattr(loader.VolumeLoader, "load_letter", refuse_328)
+    result = import_paths([seed_carter, seed_reagan], identifier="frus1981-88v04")
+    assert (
+        result.failures[0][1] == f"{seed_reagan}:1: document 328 could not be stored: string is too long for tsvector"
+    )
+    assert Letter.objects.count() == 0 and Volume.objects.count() == 0
+
+
+@pytest.mark.django_db
+def test_a_listed_source_longer_than_its_column_is_refused_with_its_line(tmp_path):
+    """Found by the import fuzzing: a huge line inside the volume's list of sources."""
+    path = tmp_path / "frus1977-80v06.xml"
+    path.write_text(
+        '<?xml version="1.0"?>\n<TEI xmlns="http://www.tei-c.org/ns/1.0"><teiHeader/><text><front>\n'
+        '<div type="section" xml:id="sources"><list type="sources">\n'
+        '<item><hi rend="strong">Carter Library</hi><list>\n'
+        f"<item>{'Files ' * 100}</item>\n"
+        "</list></item></list></div></front><body>\n"
+        '<div type="document" n="1" xml:id="d1"><head>1. Note</head><p>Text.</p></div></body></text></TEI>\n'
+    )
+    [(_, why)] = import_paths([path]).failures
+    assert why == f"{path}:5: a listed source's collection is 599 characters long: expected at most 500 (refused)"
+    assert Volume.objects.count() == 0

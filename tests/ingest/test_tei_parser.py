@@ -545,7 +545,12 @@ def test_markup_mapping(tmp_path):
     ]
     assert letter.references == [CrossReference(volume="volume", number=4, text="Document 4")]
     assert letter.terms == ["t_X_1"]
-    assert [(m.person_key, m.role) for m in letter.people] == [("p_Z_9", "mentioned")]
+    # The offices named as parties are organizations, as the text importer makes them (issue 6).
+    assert [(m.person_key, m.role, m.name_as_written) for m in letter.people] == [
+        ("org:embassy in the soviet union", "sender", "the Embassy in the Soviet Union"),
+        ("org:department of state", "recipient", "the Department of State"),
+        ("p_Z_9", "mentioned", "Zed"),
+    ]
     assert parsed.people["p_Z_9"].display_name == "Zed"  # not in a persons list
 
 
