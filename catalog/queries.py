@@ -693,7 +693,7 @@ def letters_per_year_chart(per_year: list[tuple[int, int]], width: int = 600, he
     first, last = per_year[0][0], per_year[-1][0]
     years = list(range(first, last + 1))
     peak = max(counts.values())
-    slot = width / len(years)
+    slot = width / max(len(years), 12)  # a few years keep narrow bars
     plot = height - 20
     bars = []
     for i, year in enumerate(years):
