@@ -181,6 +181,31 @@ class MultiFilter(django_filters.Filter):
     field_class = MultiValueField
 
 
+class QueryField(forms.CharField):
+    """A reader's search words, bounded and normalised (``catalog.search.normalise``) first."""
+
+    def to_python(self, value):
+        return search.normalise(value)
+
+
+class QueryFilter(django_filters.CharFilter):
+    field_class = QueryField
+
+
+def state_params(params) -> list[tuple[str, str]]:
+    """The list's state as (name, value) pairs, for links and hidden fields: the filter
+    parameters only, each value bounded and normalised, never the page."""
+    names = set(LetterFilter.base_filters) - {"page"}
+    pairs = []
+    for name in params:
+        if name in names:
+            for value in params.getlist(name)[:MAX_VALUES]:
+                value = search.normalise(value)[:300]
+                if value:
+                    pairs.append((name, value))
+    return pairs
+
+
 _PARTIAL_DATE = re.compile(r"^(\d{4})(?:-(\d{1,2})(?:-(\d{1,2}))?)?$")
 
 
@@ -229,7 +254,7 @@ class LetterFilter(django_filters.FilterSet):
     volume). ``year_from``/``year_to`` are older names kept working. Invalid values are ignored.
     """
 
-    q = django_filters.CharFilter(method="filter_q", label="Search")
+    q = QueryFilter(method="filter_q", label="Search")
     scope = django_filters.ChoiceFilter(
         choices=[(s, s) for s in search.SCOPES], method="filter_nothing", empty_label=None, label="Search in"
     )

@@ -31,7 +31,7 @@ def letter_list(request):
         {"letter": letter, "people": queries.split_people(letter), "snippets": results["snippets"].get(letter.pk, [])}
         for letter in results["letters"]
     ]
-    params = [(k, v) for k in request.GET for v in request.GET.getlist(k) if k != "page" and v != ""]
+    params = queries.state_params(request.GET)
     facet_groups = []
     for name in queries.FACETS:
         values = results["facets"][name]
