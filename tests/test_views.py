@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from django.db import connection
+from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from catalog import views
@@ -927,3 +928,76 @@ def test_people_descriptions_on_hover_and_focus(client, import_catalog):
         f'<span class="person-desc" role="tooltip" id="{match[1]}">Soviet Foreign Minister from 1957 until 1985</span>'
         in html
     )
+
+
+# -- Report an error ------------------------------------------------------------------------------
+
+REPORT = f"/volumes/{V33}/d193/report/"
+
+
+@pytest.fixture
+def fresh_cache():
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
+def test_report_an_error_lands_in_the_admin_list(client, seeds, fresh_cache, staff_client):
+    from catalog.models import ErrorReport
+
+    html = text_of(Client().get(D193))
+    assert '<h2 id="report-heading">Report an error</h2>' in html
+    assert 'name="csrfmiddlewaretoken"' in html
+    response = Client().post(REPORT, {"message": "Brezhnev’s letter is dated January 12, not 14.", "email": ""})
+    assert response.status_code == 302
+    assert response["Location"] == f"{D193}?reported=1#report"
+    [report] = ErrorReport.objects.all()
+    assert (report.letter, report.status) == (seeds[193], ErrorReport.Status.NEW)
+    assert "Thank you: your report has been sent" in text_of(Client().get(f"{D193}?reported=1"))
+    listing_html = text_of(staff_client.get("/admin/catalog/errorreport/"))
+    assert "Brezhnev’s letter is dated January 12, not 14." in listing_html
+
+
+def test_report_needs_the_csrf_token(seeds, fresh_cache):
+    from catalog.models import ErrorReport
+
+    strict = Client(enforce_csrf_checks=True)
+    assert strict.post(REPORT, {"message": "A real problem here."}).status_code == 403
+    page = strict.get(D193)
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', text_of(page))[1]
+    assert strict.post(REPORT, {"message": "A real problem here.", "csrfmiddlewaretoken": token}).status_code == 302
+    assert ErrorReport.objects.count() == 1
+
+
+def test_report_honeypot_and_bad_input(client, seeds, fresh_cache):
+    from catalog.models import ErrorReport
+
+    # A bot fills the hidden field: it is told "thank you" and nothing is kept.
+    response = client.post(REPORT, {"message": "Buy cheap things now!", "website": "http://spam.example"})
+    assert response.status_code == 302
+    assert ErrorReport.objects.count() == 0
+    response = client.post(REPORT, {"message": "", "email": "not an email"})
+    assert response.status_code == 400
+    assert "This field is required." in text_of(response) and "Enter a valid email address." in text_of(response)
+    response = client.post(REPORT, {"message": "<script>alert(1)</script> is wrong"})
+    assert response.status_code == 302
+    assert client.get("/volumes/frus1861/d1/report/").status_code == 405
+    assert client.post("/volumes/frus1861/d1/report/", {"message": "x" * 10}).status_code == 404
+
+
+def test_report_is_rate_limited(client, seeds, fresh_cache):
+    from catalog.models import ErrorReport
+
+    for n in range(views.REPORTS_PER_HOUR):
+        assert client.post(REPORT, {"message": f"Problem number {n}"}).status_code == 302
+    response = client.post(REPORT, {"message": "One too many"})
+    assert response.status_code == 429
+    assert "Too many reports" in text_of(response)
+    assert ErrorReport.objects.count() == views.REPORTS_PER_HOUR
+
+
+def test_no_report_on_a_draft(staff_client, seeds, fresh_cache):
+    set_draft(seeds[193])
+    assert staff_client.post(REPORT, {"message": "Something is wrong."}).status_code == 404
