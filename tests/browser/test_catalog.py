@@ -108,9 +108,9 @@ def test_footnote_by_keyboard_popover_and_back(site, page, screenshot_dir):
 
 
 def test_paging_keeps_the_filters(site, page, settings):
-    from catalog import views
-
     from playwright.sync_api import expect
+
+    from catalog import views
 
     views.LETTERS_PER_PAGE, before = 3, views.LETTERS_PER_PAGE
     try:
