@@ -623,7 +623,10 @@ def _description_public(person_ids) -> set[int]:
     return {pk for pk in person_ids if pk not in hidden}
 
 
-def people_index(query: str = "", limit: int = 500) -> list[dict]:
+PEOPLE_INDEX_LIMIT = 500
+
+
+def people_index(query: str = "", limit: int = PEOPLE_INDEX_LIMIT) -> list[dict]:
     """People named in published letters, with the count of those letters, by name; ``query``
     narrows by name (the type-ahead). Two queries."""
     query = search.normalise(query)[:100]

@@ -186,7 +186,11 @@ def people_list(request):
         return JsonResponse(
             {"results": [{"slug": p["slug"], "name": p["name"], "count": p["count"]} for p in people[:20]]}
         )
-    return render(request, "catalog/people_list.html", {"people": people, "query": query})
+    return render(
+        request,
+        "catalog/people_list.html",
+        {"people": people, "query": query, "truncated": len(people) >= queries.PEOPLE_INDEX_LIMIT},
+    )
 
 
 def _page_number(value) -> int:
