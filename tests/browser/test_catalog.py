@@ -144,3 +144,25 @@ def test_main_pages_on_a_phone(site, page, screenshot_dir):
         assert overflow <= 0, name
         page.screenshot(path=str(screenshot_dir / f"phone-{name}.png"))
     assert page.js_errors == []
+
+
+def test_footnote_popover_by_touch(browser, live_server, import_catalog, screenshot_dir):
+    from playwright.sync_api import expect
+
+    context = browser.new_context(viewport={"width": 390, "height": 844}, has_touch=True, is_mobile=True)
+    page = context.new_page()
+    try:
+        page.goto(live_server.url + "/volumes/frus1969-76v33/d192/")
+        assert page.evaluate("matchMedia('(hover: none)').matches")
+        page.locator("#fnref2").tap()
+        popover = page.locator("#fn-popover")
+        expect(popover).to_be_visible()
+        expect(popover).to_contain_text("In an undated memorandum to Carter")
+        assert not page.url.endswith("#fn2")
+        page.screenshot(path=str(screenshot_dir / "phone-popover.png"))
+        popover.get_by_role("link", name="Go to note 2 ↓").tap()
+        page.wait_for_url(re.compile(r"#fn2$"))
+        expect(page.locator("#fn2")).to_be_in_viewport()
+        expect(popover).to_be_hidden()
+    finally:
+        context.close()
