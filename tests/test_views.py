@@ -1001,3 +1001,33 @@ def test_report_is_rate_limited(client, seeds, fresh_cache):
 def test_no_report_on_a_draft(staff_client, seeds, fresh_cache):
     set_draft(seeds[193])
     assert staff_client.post(REPORT, {"message": "Something is wrong."}).status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("url", "most"),
+    [
+        ("/administrations/", 1),
+        ("/sources/", 1),
+        ("/sources/browse/?repository=Carter+Library", 1),
+        (
+            "/sources/browse/?repository=Carter+Library&collection=National+Security+Affairs%2C+Brzezinski+Material%2C+Subject+File",
+            3,
+        ),
+        (f"/volumes/{V04}/pg_1171/", 3),
+        ("/people/?q=brz", 2),
+        (f"/volumes/{V33}/d192/", 12),
+    ],
+)
+def test_new_pages_query_counts(client, import_catalog, django_assert_max_num_queries, url, most):
+    with django_assert_max_num_queries(most):
+        assert client.get(url).status_code == 200
+
+
+def test_print_stylesheet_and_landmarks(client, seeds):
+    html = text_of(client.get(D193))
+    assert '<link rel="stylesheet" href="/static/css/print.css" media="print">' in html
+    for landmark in ('<header class="site-header">', '<nav class="site-nav" aria-label="Main">', '<main id="main"'):
+        assert landmark in html
+    assert "style=" not in html and "<style" not in html and "<script>" not in html
+    listing_html = text_of(client.get("/letters/?q=SALT"))
+    assert "style=" not in listing_html and "<script>" not in listing_html
