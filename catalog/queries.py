@@ -681,7 +681,7 @@ def person_page(slug: str, page: dict[str, int] | None = None) -> PersonPage:
     )
     order = (F("letter__date_min").asc(nulls_last=True), "letter__volume__identifier", "letter__number")
     for role in ROLES:
-        number = max(1, min(page.get(role, 1), 1 + counts[role] // PERSON_LETTERS_PER_PAGE))
+        number = max(1, min(page.get(role, 1), -(-counts[role] // PERSON_LETTERS_PER_PAGE)))
         start = (number - 1) * PERSON_LETTERS_PER_PAGE
         groups[role] = list(ordered.filter(role=role).order_by(*order)[start : start + PERSON_LETTERS_PER_PAGE])
     letters = public_letters().filter(Exists(links.filter(letter=OuterRef("pk"))))

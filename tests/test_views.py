@@ -851,6 +851,9 @@ def test_person_page_paginates_each_role(client, import_catalog, monkeypatch):
     received = next(s for s in later.context["sections"] if s["role"] == "recipient")
     assert len(received["links"]) == 1
     assert client.get("/people/jimmy-carter/?recipient_page=abc").status_code == 200
+    beyond = client.get("/people/jimmy-carter/?recipient_page=99")
+    received = next(s for s in beyond.context["sections"] if s["role"] == "recipient")
+    assert (received["page"], len(received["links"])) == (3, 1)  # the last page, not an empty one
 
 
 # -- sources and archival neighbours -------------------------------------------------------------
@@ -1031,3 +1034,12 @@ def test_print_stylesheet_and_landmarks(client, seeds):
     assert "style=" not in html and "<style" not in html and "<script>" not in html
     listing_html = text_of(client.get("/letters/?q=SALT"))
     assert "style=" not in listing_html and "<script>" not in listing_html
+
+
+def test_person_page_beyond_the_last_page_shows_the_last_full_page(client, import_catalog, monkeypatch):
+    from catalog import queries
+
+    monkeypatch.setattr(queries, "PERSON_LETTERS_PER_PAGE", 5)  # Carter received exactly 5
+    response = client.get("/people/jimmy-carter/?recipient_page=2")
+    received = next(s for s in response.context["sections"] if s["role"] == "recipient")
+    assert (received["page"], received["pages"], len(received["links"])) == (1, 1, 5)
