@@ -11,6 +11,7 @@ OpenAPI document, ``/api/docs/`` a browsable page).
 from __future__ import annotations
 
 import json
+from urllib.parse import urlencode
 
 from django.http import Http404
 from django.utils import timezone
@@ -219,9 +220,8 @@ def _list_item(entry: queries.ListEntry, snippets) -> dict:
 def _page_url(request, number: int | None) -> str | None:
     if number is None:
         return None
-    params = request.GET.copy()
-    params["page"] = str(number)
-    return request.build_absolute_uri(f"{request.path}?{params.urlencode()}")
+    query = urlencode([*queries.state_params(request.GET), ("page", number)])
+    return request.build_absolute_uri(f"{request.path}?{query}")
 
 
 @api.get("/letters/", response=LetterList, url_name="letter-list", summary="Published letters, filtered")

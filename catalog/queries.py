@@ -181,6 +181,31 @@ class MultiFilter(django_filters.Filter):
     field_class = MultiValueField
 
 
+class QueryField(forms.CharField):
+    """A reader's search words, bounded and normalised (``catalog.search.normalise``) first."""
+
+    def to_python(self, value):
+        return search.normalise(value)
+
+
+class QueryFilter(django_filters.CharFilter):
+    field_class = QueryField
+
+
+def state_params(params) -> list[tuple[str, str]]:
+    """The list's state as (name, value) pairs, for links and hidden fields: the filter
+    parameters only, each value bounded and normalised, never the page."""
+    names = set(LetterFilter.base_filters) - {"page"}
+    pairs = []
+    for name in params:
+        if name in names:
+            for value in params.getlist(name)[:MAX_VALUES]:
+                value = search.normalise(value)[:300]
+                if value:
+                    pairs.append((name, value))
+    return pairs
+
+
 _PARTIAL_DATE = re.compile(r"^(\d{4})(?:-(\d{1,2})(?:-(\d{1,2}))?)?$")
 
 
@@ -229,7 +254,7 @@ class LetterFilter(django_filters.FilterSet):
     volume). ``year_from``/``year_to`` are older names kept working. Invalid values are ignored.
     """
 
-    q = django_filters.CharFilter(method="filter_q", label="Search")
+    q = QueryFilter(method="filter_q", label="Search")
     scope = django_filters.ChoiceFilter(
         choices=[(s, s) for s in search.SCOPES], method="filter_nothing", empty_label=None, label="Search in"
     )
@@ -598,7 +623,10 @@ def _description_public(person_ids) -> set[int]:
     return {pk for pk in person_ids if pk not in hidden}
 
 
-def people_index(query: str = "", limit: int = 500) -> list[dict]:
+PEOPLE_INDEX_LIMIT = 500
+
+
+def people_index(query: str = "", limit: int = PEOPLE_INDEX_LIMIT) -> list[dict]:
     """People named in published letters, with the count of those letters, by name; ``query``
     narrows by name (the type-ahead). Two queries."""
     query = search.normalise(query)[:100]
@@ -653,7 +681,7 @@ def person_page(slug: str, page: dict[str, int] | None = None) -> PersonPage:
     )
     order = (F("letter__date_min").asc(nulls_last=True), "letter__volume__identifier", "letter__number")
     for role in ROLES:
-        number = max(1, min(page.get(role, 1), 1 + counts[role] // PERSON_LETTERS_PER_PAGE))
+        number = max(1, min(page.get(role, 1), -(-counts[role] // PERSON_LETTERS_PER_PAGE)))
         start = (number - 1) * PERSON_LETTERS_PER_PAGE
         groups[role] = list(ordered.filter(role=role).order_by(*order)[start : start + PERSON_LETTERS_PER_PAGE])
     letters = public_letters().filter(Exists(links.filter(letter=OuterRef("pk"))))
@@ -693,7 +721,7 @@ def letters_per_year_chart(per_year: list[tuple[int, int]], width: int = 600, he
     first, last = per_year[0][0], per_year[-1][0]
     years = list(range(first, last + 1))
     peak = max(counts.values())
-    slot = width / len(years)
+    slot = width / max(len(years), 12)  # a few years keep narrow bars
     plot = height - 20
     bars = []
     for i, year in enumerate(years):

@@ -224,13 +224,19 @@ def search(queryset: QuerySet, q, scope: str = "all") -> QuerySet:
 
 
 def _highlight_plain(text: str, words: list[str]) -> SafeString:
-    """Escaped text with each occurrence of the words in <mark>."""
-    escaped = escape(text)
-    words = sorted({escape(w) for w in words if w}, key=len, reverse=True)
+    """The text escaped, with each occurrence of the words in <mark> (matched on the raw text, so a
+    word can never fall inside an escaped entity)."""
+    words = sorted({w for w in words if w}, key=len, reverse=True)
     if not words:
-        return mark_safe(escaped)  # noqa: S308 - escaped above
+        return mark_safe(escape(text))  # noqa: S308 - escaped
     pattern = re.compile("|".join(re.escape(w) for w in words), re.IGNORECASE)
-    return mark_safe(pattern.sub(lambda m: f"<mark>{m.group(0)}</mark>", escaped))  # noqa: S308
+    out, last = [], 0
+    for match in pattern.finditer(text):
+        out.append(escape(text[last : match.start()]))
+        out.append(f"<mark>{escape(match.group(0))}</mark>")
+        last = match.end()
+    out.append(escape(text[last:]))
+    return mark_safe("".join(out))  # noqa: S308 - every piece escaped
 
 
 def _from_headline(text: str) -> SafeString:

@@ -32,7 +32,7 @@ def letter_list(request):
         {"letter": letter, "people": queries.split_people(letter), "snippets": results["snippets"].get(letter.pk, [])}
         for letter in results["letters"]
     ]
-    params = [(k, v) for k in request.GET for v in request.GET.getlist(k) if k != "page" and v != ""]
+    params = queries.state_params(request.GET)
     facet_groups = []
     for name in queries.FACETS:
         values = results["facets"][name]
@@ -188,7 +188,11 @@ def people_list(request):
         return JsonResponse(
             {"results": [{"slug": p["slug"], "name": p["name"], "count": p["count"]} for p in people[:20]]}
         )
-    return render(request, "catalog/people_list.html", {"people": people, "query": query})
+    return render(
+        request,
+        "catalog/people_list.html",
+        {"people": people, "query": query, "truncated": len(people) >= queries.PEOPLE_INDEX_LIMIT},
+    )
 
 
 def _page_number(value) -> int:

@@ -39,3 +39,14 @@ def staff_client(client, django_user_model):
     client.force_login(user)
     client.user = user
     return client
+
+
+@pytest.fixture
+def import_catalog(import_seeds):
+    """The seeds, then the TEI excerpts of frus1969-76v33 (d188–d198, dated, classified, with a
+    persons list) and frus1944Quebec (d1–d8, 1944): 20 published letters in three volumes."""
+    from catalog.ingest.pipeline import import_paths
+
+    result = import_paths([TEI_V33, TEI_QUEBEC], publish=True)
+    assert not result.failures, result.failures
+    return result.reports

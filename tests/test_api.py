@@ -233,3 +233,102 @@ def test_dates_are_given_in_washington_time(client):
     import_paths([TEI_V33], publish=True)
     data = client.get("/api/letters/frus1969-76v33/193/").json()
     assert (data["date_min"], data["date_max"]) == ("1978-01-25T00:00:00-05:00", "1978-01-25T23:59:59-05:00")
+
+
+# -- the list API: the same FilterSet as /letters/ (issue 15), OpenAPI (issue 11) -----------------
+
+
+def test_list_api_shape_and_results_carry_the_detail_fields(client, import_seeds):
+    response = client.get("/api/letters/")
+    assert response.status_code == 200
+    data = response.json()
+    assert set(data) == {"count", "next", "previous", "results", "facets"}
+    assert (data["count"], data["next"], data["previous"]) == (2, None, None)
+    detail = client.get(API_328).json()
+    [item] = [r for r in data["results"] if r["number"] == 328]
+    for name in set(detail) - {"body_text", "footnotes"}:
+        assert item[name] == detail[name], name
+    assert "body_text" not in item and "footnotes" not in item
+    assert item["administration"] == "" and item["snippets"] == []
+    assert data["facets"]["volume"] == [
+        {"value": V33, "label": "FRUS, 1969–1976, Volume XXXIII", "count": 1},
+        {"value": V04, "label": "FRUS, 1981–1988, Volume IV", "count": 1},
+    ]
+    assert set(data["facets"]) == {
+        "volume",
+        "administration",
+        "year",
+        "doc_type",
+        "sender",
+        "recipient",
+        "person",
+        "repository",
+        "classification",
+    }
+
+
+def test_list_api_and_page_agree(client, import_catalog):
+    for query in (
+        "?administration=carter&person=jimmy-carter&person=brezhnev",
+        "?q=SALT&scope=footnotes",
+        "?year=1944",
+    ):
+        page = client.get("/letters/" + query)
+        data = client.get("/api/letters/" + query).json()
+        assert data["count"] == page.context["page"].paginator.count
+        assert [(r["volume"], r["number"]) for r in data["results"]] == [
+            (row["letter"].volume.identifier, row["letter"].number) for row in page.context["rows"]
+        ]
+        assert data["facets"] == page.context["facets"]
+
+
+def test_list_api_pages_keep_the_filters(client, import_catalog, monkeypatch):
+    from catalog import api
+
+    monkeypatch.setattr(api, "API_PAGE_SIZE", 4)
+    data = client.get("/api/letters/?administration=carter&sort=-date").json()
+    assert data["count"] == 9
+    assert data["next"] == "http://testserver/api/letters/?administration=carter&sort=-date&page=2"
+    last = client.get("/api/letters/?administration=carter&sort=-date&page=3").json()
+    assert len(last["results"]) == 1
+    assert last["previous"] == "http://testserver/api/letters/?administration=carter&sort=-date&page=2"
+    assert last["next"] is None
+
+
+def test_list_api_snippets(client, import_seeds):
+    [item] = client.get("/api/letters/?q=Backfire").json()["results"]
+    assert item["number"] == 193
+    assert "<mark>Backfire</mark>" in item["snippets"][0]["html"]
+
+
+def test_list_api_shows_only_published_even_to_staff(staff_client, import_seeds):
+    Letter.objects.filter(number=193).update(status=Letter.Status.DRAFT)
+    for client in (Client(), staff_client):
+        data = client.get("/api/letters/").json()
+        assert [r["number"] for r in data["results"]] == [328]
+        assert "dobrynin" not in {row["value"] for row in data["facets"]["person"]}
+
+
+def test_list_api_bad_parameters_are_ignored(client, import_seeds):
+    for query in ("?page=abc", "?page=-1", "?page=99999999999", "?volume=%00", "?date_from=x&year=abc", "?sort=evil"):
+        response = client.get("/api/letters/" + query)
+        assert response.status_code == 200, query
+        assert response.json()["count"] in (0, 2)
+
+
+def test_list_api_query_count(client, import_catalog, django_assert_max_num_queries):
+    # count, page, people, sources, references, 9 facets
+    with django_assert_max_num_queries(14):
+        client.get("/api/letters/")
+
+
+def test_openapi_schema(client):
+    response = client.get("/api/schema/")
+    assert response.status_code == 200
+    schema = response.json()
+    assert schema["openapi"].startswith("3.")
+    assert set(schema["paths"]) == {"/api/letters/", "/api/letters/{identifier}/{number}/"}
+    parameters = {p["name"] for p in schema["paths"]["/api/letters/"]["get"]["parameters"]}
+    assert {"q", "scope", "sort", "volume", "administration", "person", "date_from", "page"} <= parameters
+    listed = schema["components"]["schemas"]["LetterList"]["properties"]
+    assert set(listed) == {"count", "next", "previous", "results", "facets"}

@@ -8,10 +8,12 @@ has footnotes 1–7; its footnotes 2–5 cite Documents 315, 310, 308 and 286–
 
 import datetime
 import re
+from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
 import pytest
 from django.db import connection
+from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from catalog import views
@@ -616,3 +618,428 @@ def test_out_of_range_years_are_ignored(client, import_seeds, query):
     response = client.get(f"/letters/?{query}")
     assert response.status_code == 200
     assert b"Letter From President Carter to Soviet General Secretary Brezhnev" in response.content
+
+
+# -- the readers' catalog: facets, chips, dates, sorting (issue 15) ------------------------------
+
+QUEBEC = "frus1944Quebec"
+
+
+def listing(client, query=""):
+    response = client.get("/letters/" + query)
+    assert response.status_code == 200
+    return response
+
+
+def numbers(response):
+    return sorted((row["letter"].volume.identifier, row["letter"].number) for row in response.context["rows"])
+
+
+def facet(response, name):
+    return {row["value"]: row["count"] for row in response.context["facets"][name]}
+
+
+def test_facets_over_the_catalog(client, import_catalog):
+    response = listing(client)
+    assert response.context["page"].paginator.count == 20
+    assert facet(response, "volume") == {QUEBEC: 8, V33: 11, V04: 1}
+    assert facet(response, "administration") == {"fd-roosevelt": 8, "carter": 9}
+    assert [row["value"] for row in response.context["facets"]["administration"]] == ["fd-roosevelt", "carter"]
+    assert facet(response, "year") == {"1944": 8, "1977": 2, "1978": 7}
+    assert facet(response, "doc_type") == {
+        "letter": 3,
+        "memorandum": 6,
+        "memorandum of conversation": 1,
+        "summary of conclusions": 2,
+        "telegram": 8,
+    }
+    # Base markings: "Top Secret; Sensitive" is Top Secret; the British "Most Secret" is none of them.
+    assert facet(response, "classification") == {"top-secret": 12, "secret": 4, "no-marking": 2}
+    assert facet(response, "repository") == {"Carter Library": 11, "Roosevelt Papers": 8, "Reagan Library": 1}
+    assert facet(response, "sender")["zbigniew-brzezinski"] == 6
+    assert facet(response, "recipient")["jimmy-carter"] == 5
+    assert facet(response, "person")["gromyko"] == 5
+    labels = {row["value"]: row["label"] for row in response.context["facets"]["person"]}
+    assert labels["gromyko"] == "Andrei A. Gromyko"
+
+
+FACET_QUERIES = ["", "?volume=frus1969-76v33", "?administration=carter&doc_type=memorandum", "?q=SALT", "?year=1978"]
+
+
+@pytest.mark.parametrize("base", FACET_QUERIES)
+def test_every_facet_count_is_the_count_clicking_it_gives(client, import_catalog, base):
+    """Multi-select faceting: each facet's counts come with the other facets' filters, so the
+    number next to a value is exactly the number of results its link gives."""
+    response = listing(client, base)
+    html = text_of(response)
+    checked = 0
+    for name, rows in response.context["facets"].items():
+        for row in rows:
+            params = [(k, v) for k, v in response.context["params"] if k != name] + [(name, row["value"])]
+            query = urlencode(params)
+            if row["value"] not in (response.context["data"].get(name) or []):  # a selected value's link removes it
+                assert f'href="?{query.replace("&", "&amp;")}"' in html, (name, row)
+            assert listing(client, f"?{query}").context["page"].paginator.count == row["count"], (name, row)
+            checked += 1
+    assert checked > 5
+
+
+def test_or_within_a_facet_and_across_facets(client, import_catalog):
+    assert listing(client, f"?volume={QUEBEC}&volume={V04}").context["page"].paginator.count == 9
+    response = listing(client, "?administration=carter&administration=fd-roosevelt&doc_type=letter")
+    assert numbers(response) == [(V33, 193), (V33, 195)]
+    assert numbers(listing(client, "?person=gromyko&person=churchill&volume=frus1981-88v04")) == [(V04, 328)]
+    assert numbers(listing(client, "?sender=jimmy-carter&recipient=brezhnev")) == [(V33, 193)]
+    assert numbers(listing(client, "?classification=no-marking")) == [(V33, 193), (V33, 195)]
+    # Several values of one facet: the "+or" link adds, and the count of values sums (one value per letter).
+    response = listing(client, f"?volume={V04}")
+    html = text_of(response)
+    assert f'href="?volume={V04}&amp;volume={QUEBEC}"' in html
+
+
+def test_year_facet_has_decades_that_drill_down_to_years(client, import_catalog):
+    response = listing(client)
+    html = text_of(response)
+    assert '<a href="?year=1970s" data-facet-value="1970s">1970s</a> <span class="count">9</span>' in html
+    assert '<a href="?year=1977" data-facet-value="1977">1977</a>' in html
+    assert listing(client, "?year=1970s").context["page"].paginator.count == 9
+    assert listing(client, "?year=1940s&year=1977").context["page"].paginator.count == 10
+
+
+@pytest.mark.parametrize(
+    ("query", "count"),
+    [
+        ("?date_from=1978", 7),
+        ("?date_from=1978-03", 5),
+        ("?date_from=1978-03-15&date_to=1978-03-20", 2),
+        ("?date_to=1977", 10),  # 8 in 1944, 2 in 1977
+        ("?date_to=1944-03", 4),
+        ("?date_from=1978-02-30", 20),  # not a date: ignored
+        ("?date_from=abc&date_to=99999", 20),
+    ],
+)
+def test_date_range_takes_a_year_a_month_or_a_day(client, import_catalog, query, count):
+    assert listing(client, query).context["page"].paginator.count == count
+
+
+def test_active_filters_are_removable_chips(client, import_catalog):
+    html = text_of(listing(client, "?person=gromyko&administration=carter&q=SALT"))
+    assert '<span class="chip-name">person:</span> Andrei A. Gromyko' in html
+    assert '<span class="chip-name">administration:</span> Carter' in html
+    assert 'href="?administration=carter&amp;q=SALT" aria-label="Remove filter person: Andrei A. Gromyko"' in html
+    assert 'href="?person=gromyko&amp;administration=carter" aria-label="Remove filter q: “SALT”"' in html
+
+
+def test_empty_results_suggest_which_filter_to_remove(client, import_catalog):
+    response = listing(client, f"?volume={QUEBEC}&q=Brezhnev")
+    assert response.context["page"].paginator.count == 0
+    suggestions = [(chip.name, count) for chip, count in response.context["suggestions"]]
+    assert suggestions == [("volume", 4), ("q", 8)]
+    html = text_of(response)
+    assert "No published letters match." in html
+    assert '<a href="?q=Brezhnev">without volume: frus1944Quebec</a> <span class="count">4 documents</span>' in html
+
+
+@pytest.mark.parametrize(
+    ("sort", "first", "last"),
+    [
+        ("date", (QUEBEC, 1), (V04, 328)),
+        ("-date", (V33, 198), (V04, 328)),
+        ("volume", (QUEBEC, 1), (V04, 328)),
+    ],
+)
+def test_sort_orders(client, import_catalog, sort, first, last):
+    rows = listing(client, f"?sort={sort}").context["rows"]
+    ordered = [(row["letter"].volume.identifier, row["letter"].number) for row in rows]
+    assert (ordered[0], ordered[-1]) == (first, last)
+
+
+def test_paging_keeps_every_filter_and_count_is_what_pages_hold(client, import_catalog, monkeypatch):
+    monkeypatch.setattr(views, "LETTERS_PER_PAGE", 3)
+    response = listing(client, "?administration=carter&person=jimmy-carter&person=brezhnev&sort=-date")
+    assert response.context["page"].paginator.count == 7
+    html = text_of(response)
+    assert 'href="?administration=carter&amp;person=jimmy-carter&amp;person=brezhnev&amp;sort=-date&amp;page=2"' in html
+    seen = []
+    for number in (1, 2, 3):
+        page = listing(client, f"?administration=carter&person=jimmy-carter&person=brezhnev&sort=-date&page={number}")
+        seen += numbers(page)
+    assert len(set(seen)) == len(seen) == 7
+
+
+def test_list_never_loads_bodies(client, import_catalog):
+    with CaptureQueriesContext(connection) as context:
+        listing(client, "?q=SALT")
+    for query in context.captured_queries:
+        sql = query["sql"]
+        if 'FROM "catalog_letter"' in sql and "SELECT" in sql[:20]:
+            select = sql.split(" FROM ")[0]
+            assert '"catalog_letter"."body"' not in select and "import_snapshot" not in select, sql
+
+
+def test_search_list_query_count(client, import_catalog, django_assert_max_num_queries):
+    # count, page, people, 9 facets, 2 snippets
+    with django_assert_max_num_queries(14):
+        listing(client, "?q=SALT&person=jimmy-carter&administration=carter")
+
+
+# -- volumes, administrations, printed pages ------------------------------------------------------
+
+
+def test_volume_index(client, import_catalog, django_assert_max_num_queries):
+    with django_assert_max_num_queries(2):
+        html = text_of(client.get("/volumes/"))
+    assert html.index("FRUS, Conference at Quebec, 1944") < html.index("FRUS, 1969–1976, Volume XXXIII")
+    assert '<a href="/volumes/frus1969-76v33/">FRUS, 1969–1976, Volume XXXIII</a>' in html
+    assert "11 documents" in html and "8 documents" in html and "1 document<" in html
+
+
+def test_administration_index(client, import_catalog):
+    response = client.get("/administrations/")
+    rows = {row["slug"]: row["count"] for row in response.context["rows"]}
+    assert rows["carter"] == 9 and rows["fd-roosevelt"] == 8 and rows["reagan"] == 0
+    assert len(rows) == 28
+    assert '<a href="/letters/?administration=carter">Carter</a>' in text_of(response)
+
+
+def test_printed_page_lists_the_documents_on_it(client, import_catalog):
+    response = client.get(f"/volumes/{V04}/pg_1171/")
+    assert response.status_code == 200
+    assert [letter.number for letter in response.context["letters"]] == [328]
+    assert 'href="/volumes/frus1981-88v04/d328/#pg_1171"' in text_of(response)
+    assert client.get(f"/volumes/{V04}/pg_1169/").status_code == 404
+    assert client.get(f"/volumes/{V33}/pg_807/").context["letters"][0].number in (192, 193)
+
+
+# -- people ---------------------------------------------------------------------------------------
+
+
+def test_people_index_with_counts_and_type_ahead(client, import_catalog, django_assert_max_num_queries):
+    with django_assert_max_num_queries(2):
+        response = client.get("/people/")
+    people = {p["slug"]: p["count"] for p in response.context["people"]}
+    assert people["gromyko"] == 5 and people["jimmy-carter"] == 7
+    html = text_of(response)
+    assert '<a href="/people/gromyko/">Andrei A. Gromyko</a> <span class="count">5 letters</span>' in html
+    data = client.get("/people/", {"q": "gromy", "format": "json"}).json()
+    assert data == {"results": [{"slug": "gromyko", "name": "Andrei A. Gromyko", "count": 5}]}
+    assert client.get("/people/", {"q": "\x00" * 5 + "x" * 10_000}).status_code == 200
+
+
+def test_person_page_roles_chart_and_correspondents(client, import_catalog):
+    response = client.get("/people/jimmy-carter/")
+    data = response.context["data"]
+    assert data.counts == {"sender": 1, "recipient": 5, "mentioned": 5}
+    assert data.per_year == [(1977, 2), (1978, 4)]  # 188, 189; 191, 193, 195, 197 (192 is undated)
+    assert data.total == 7
+    assert data.correspondents[0] == {"slug": "zbigniew-brzezinski", "name": "Zbigniew Brzezinski", "count": 3}
+    html = text_of(response)
+    assert "<svg" in html and "<title>1977: 2</title>" in html and "<title>1978: 4</title>" in html
+    assert "Letters per year, 1977–1978" in html
+    assert '<a href="/people/brezhnev/">Leonid I. Brezhnev</a>' in html
+
+
+def test_person_page_paginates_each_role(client, import_catalog, monkeypatch):
+    from catalog import queries
+
+    monkeypatch.setattr(queries, "PERSON_LETTERS_PER_PAGE", 2)
+    response = client.get("/people/jimmy-carter/")
+    received = next(s for s in response.context["sections"] if s["role"] == "recipient")
+    assert (received["count"], received["pages"], len(received["links"])) == (5, 3, 2)
+    assert 'href="?recipient_page=2#received"' in text_of(response)
+    later = client.get("/people/jimmy-carter/?recipient_page=3")
+    received = next(s for s in later.context["sections"] if s["role"] == "recipient")
+    assert len(received["links"]) == 1
+    assert client.get("/people/jimmy-carter/?recipient_page=abc").status_code == 200
+    beyond = client.get("/people/jimmy-carter/?recipient_page=99")
+    received = next(s for s in beyond.context["sections"] if s["role"] == "recipient")
+    assert (received["page"], len(received["links"])) == (3, 1)  # the last page, not an empty one
+
+
+# -- sources and archival neighbours -------------------------------------------------------------
+
+
+def test_sources_repositories_collections_letters(client, import_catalog):
+    html = text_of(client.get("/sources/"))
+    assert '<a href="/sources/browse/?repository=Carter+Library">Carter Library</a>' in html
+    response = client.get("/sources/browse/", {"repository": "Carter Library"})
+    collections = {row["collection"]: row["letters"] for row in response.context["collections"]}
+    assert collections["National Security Affairs, Staff Material, Office"] == 3
+    response = client.get(
+        "/sources/browse/",
+        {"repository": "Carter Library", "collection": "National Security Affairs, Brzezinski Material, Subject File"},
+    )
+    assert response.status_code == 200
+    boxes = {
+        (box, folder): [letter.number for letter in letters] for box, folder, letters in response.context["groups"]
+    }
+    assert boxes[("56", "SALT: Chronology: 11/23/77–4/20/78")] == [194, 196, 192]  # by date, undated last
+    assert client.get("/sources/browse/", {"repository": "Nowhere"}).status_code == 404
+
+
+def test_letter_page_links_its_archival_neighbours(client, import_catalog):
+    response = client.get(f"/volumes/{V33}/d192/")
+    [entry] = response.context["page"].neighbours
+    assert entry["scope"] == "box"
+    assert [letter.number for letter in entry["letters"]] == [188, 189, 194, 196, 190]
+    assert "Archival neighbours" in text_of(response)
+
+
+# -- the public rule: only what something published refers to (issue 10, item 13) ---------------
+
+
+def test_a_volume_with_nothing_published_is_private_everywhere(client, import_catalog, django_user_model):
+    Letter.objects.filter(volume__identifier=QUEBEC).update(status=Letter.Status.DRAFT)
+    user = django_user_model.objects.create_user("reader", password="pw")
+    for who in (client, None):
+        if who is None:
+            client.force_login(user)  # a logged-in reader who is not staff
+        assert client.get(f"/volumes/{QUEBEC}/").status_code == 404
+        assert client.get(f"/volumes/{QUEBEC}/pg_1/").status_code == 404
+        assert client.get(f"/volumes/{QUEBEC}/d1/").status_code == 404
+        assert QUEBEC not in text_of(client.get("/volumes/"))
+        assert QUEBEC not in facet(listing(client), "volume")
+        assert "churchill" not in facet(listing(client), "person")
+        assert "Roosevelt Papers" not in text_of(client.get("/sources/"))
+        assert client.get("/sources/browse/", {"repository": "Roosevelt Papers"}).status_code == 404
+        assert client.get("/people/churchill/").status_code == 404
+        assert "churchill" not in {p["slug"] for p in client.get("/people/").context["people"]}
+        assert client.get("/administrations/").context["rows"][16]["count"] == 0  # F. D. Roosevelt
+        assert listing(client, f"?volume={QUEBEC}").context["page"].paginator.count == 0
+
+
+def test_descriptions_from_an_unpublished_volume_are_not_shown(client, import_catalog):
+    gromyko = Person.objects.get(slug="gromyko")
+    assert gromyko.description == "Soviet Foreign Minister from 1957 until 1985"
+    assert gromyko.description in text_of(client.get("/people/gromyko/"))
+    # Withdraw the TEI volume that gave the description: Gromyko stays public (d328 names him), the
+    # description does not.
+    Letter.objects.filter(volume__identifier=V33).update(status=Letter.Status.DRAFT)
+    html = text_of(client.get("/people/gromyko/"))
+    assert "Andrei A. Gromyko" in html
+    assert "Soviet Foreign Minister" not in html
+    assert "Foreign Minister</li>" not in html
+    assert "Soviet Foreign Minister" not in text_of(client.get("/people/"))
+    assert "Soviet Foreign Minister" not in text_of(client.get(D328))
+
+
+def test_people_descriptions_on_hover_and_focus(client, import_catalog):
+    html = text_of(client.get(f"/volumes/{V33}/d193/"))
+    match = re.search(r'<a href="/people/gromyko/" aria-describedby="(pdesc-\d+)">Andrei A. Gromyko</a>', html)
+    assert match
+    assert (
+        f'<span class="person-desc" role="tooltip" id="{match[1]}">Soviet Foreign Minister from 1957 until 1985</span>'
+        in html
+    )
+
+
+# -- Report an error ------------------------------------------------------------------------------
+
+REPORT = f"/volumes/{V33}/d193/report/"
+
+
+@pytest.fixture
+def fresh_cache():
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
+def test_report_an_error_lands_in_the_admin_list(client, seeds, fresh_cache, staff_client):
+    from catalog.models import ErrorReport
+
+    html = text_of(Client().get(D193))
+    assert '<h2 id="report-heading">Report an error</h2>' in html
+    assert 'name="csrfmiddlewaretoken"' in html
+    response = Client().post(REPORT, {"message": "Brezhnev’s letter is dated January 12, not 14.", "email": ""})
+    assert response.status_code == 302
+    assert response["Location"] == f"{D193}?reported=1#report"
+    [report] = ErrorReport.objects.all()
+    assert (report.letter, report.status) == (seeds[193], ErrorReport.Status.NEW)
+    assert "Thank you: your report has been sent" in text_of(Client().get(f"{D193}?reported=1"))
+    listing_html = text_of(staff_client.get("/admin/catalog/errorreport/"))
+    assert "Brezhnev’s letter is dated January 12, not 14." in listing_html
+
+
+def test_report_needs_the_csrf_token(seeds, fresh_cache):
+    from catalog.models import ErrorReport
+
+    strict = Client(enforce_csrf_checks=True)
+    assert strict.post(REPORT, {"message": "A real problem here."}).status_code == 403
+    page = strict.get(D193)
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', text_of(page))[1]
+    assert strict.post(REPORT, {"message": "A real problem here.", "csrfmiddlewaretoken": token}).status_code == 302
+    assert ErrorReport.objects.count() == 1
+
+
+def test_report_honeypot_and_bad_input(client, seeds, fresh_cache):
+    from catalog.models import ErrorReport
+
+    # A bot fills the hidden field: it is told "thank you" and nothing is kept.
+    response = client.post(REPORT, {"message": "Buy cheap things now!", "website": "http://spam.example"})
+    assert response.status_code == 302
+    assert ErrorReport.objects.count() == 0
+    response = client.post(REPORT, {"message": "", "email": "not an email"})
+    assert response.status_code == 400
+    assert "This field is required." in text_of(response) and "Enter a valid email address." in text_of(response)
+    response = client.post(REPORT, {"message": "<script>alert(1)</script> is wrong"})
+    assert response.status_code == 302
+    assert client.get("/volumes/frus1861/d1/report/").status_code == 405
+    assert client.post("/volumes/frus1861/d1/report/", {"message": "x" * 10}).status_code == 404
+
+
+def test_report_is_rate_limited(client, seeds, fresh_cache):
+    from catalog.models import ErrorReport
+
+    for n in range(views.REPORTS_PER_HOUR):
+        assert client.post(REPORT, {"message": f"Problem number {n}"}).status_code == 302
+    response = client.post(REPORT, {"message": "One too many"})
+    assert response.status_code == 429
+    assert "Too many reports" in text_of(response)
+    assert ErrorReport.objects.count() == views.REPORTS_PER_HOUR
+
+
+def test_no_report_on_a_draft(staff_client, seeds, fresh_cache):
+    set_draft(seeds[193])
+    assert staff_client.post(REPORT, {"message": "Something is wrong."}).status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("url", "most"),
+    [
+        ("/administrations/", 1),
+        ("/sources/", 1),
+        ("/sources/browse/?repository=Carter+Library", 1),
+        (
+            "/sources/browse/?repository=Carter+Library&collection=National+Security+Affairs%2C+Brzezinski+Material%2C+Subject+File",
+            3,
+        ),
+        (f"/volumes/{V04}/pg_1171/", 3),
+        ("/people/?q=brz", 2),
+        (f"/volumes/{V33}/d192/", 12),
+    ],
+)
+def test_new_pages_query_counts(client, import_catalog, django_assert_max_num_queries, url, most):
+    with django_assert_max_num_queries(most):
+        assert client.get(url).status_code == 200
+
+
+def test_print_stylesheet_and_landmarks(client, seeds):
+    html = text_of(client.get(D193))
+    assert '<link rel="stylesheet" href="/static/css/print.css" media="print">' in html
+    for landmark in ('<header class="site-header">', '<nav class="site-nav" aria-label="Main">', '<main id="main"'):
+        assert landmark in html
+    assert "style=" not in html and "<style" not in html and "<script>" not in html
+    listing_html = text_of(client.get("/letters/?q=SALT"))
+    assert "style=" not in listing_html and "<script>" not in listing_html
+
+
+def test_person_page_beyond_the_last_page_shows_the_last_full_page(client, import_catalog, monkeypatch):
+    from catalog import queries
+
+    monkeypatch.setattr(queries, "PERSON_LETTERS_PER_PAGE", 5)  # Carter received exactly 5
+    response = client.get("/people/jimmy-carter/?recipient_page=2")
+    received = next(s for s in response.context["sections"] if s["role"] == "recipient")
+    assert (received["page"], received["pages"], len(received["links"])) == (1, 1, 5)

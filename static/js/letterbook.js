@@ -32,6 +32,7 @@
   function hidePopover() {
     if (popover) {
       popover.hidden = true;
+      popover.removeAttribute("data-tapped");
       var owner = document.querySelector("[aria-describedby='fn-popover']");
       if (owner) {
         owner.removeAttribute("aria-describedby");
@@ -39,7 +40,7 @@
     }
   }
 
-  function showPopover(marker) {
+  function showPopover(marker, withLink) {
     var id = marker.getAttribute("href").slice(1);
     var note = document.getElementById(id);
     var text = note && note.querySelector(".fn-text");
@@ -52,6 +53,11 @@
       popover.className = "fn-popover";
       popover.setAttribute("role", "tooltip");
       popover.hidden = true;
+      popover.addEventListener("mouseleave", function () {
+        if (!popover.hasAttribute("data-tapped")) {
+          hidePopover();
+        }
+      });
       document.body.appendChild(popover);
     }
     hidePopover();
@@ -60,6 +66,14 @@
     label.textContent = "Note " + id.slice(2) + ". ";
     popover.appendChild(label);
     popover.appendChild(text.cloneNode(true));
+    if (withLink) {
+      var go = document.createElement("a");
+      go.href = "#" + id;
+      go.className = "fn-popover-go";
+      go.textContent = "Go to note " + id.slice(2) + " ↓";
+      go.addEventListener("click", hidePopover);
+      popover.appendChild(go);
+    }
     var box = marker.getBoundingClientRect();
     popover.hidden = false;
     var width = Math.min(popover.offsetWidth, window.innerWidth - 16);
@@ -76,10 +90,39 @@
       marker.setAttribute("aria-label", "Footnote " + marker.textContent);
       marker.addEventListener("mouseenter", function (event) { showPopover(event.currentTarget); });
       marker.addEventListener("focus", function (event) { showPopover(event.currentTarget); });
-      marker.addEventListener("mouseleave", hidePopover);
-      marker.addEventListener("blur", hidePopover);
-      marker.addEventListener("click", hidePopover);
+      marker.addEventListener("mouseleave", function (event) {
+        var tapped = popover && popover.hasAttribute("data-tapped");
+        if (!tapped && !(popover && event.relatedTarget && popover.contains(event.relatedTarget))) {
+          hidePopover();
+        }
+      });
+      marker.addEventListener("blur", function (event) {
+        var tapped = popover && popover.hasAttribute("data-tapped");
+        if (!tapped && !(popover && event.relatedTarget && popover.contains(event.relatedTarget))) {
+          hidePopover();
+        }
+      });
+      marker.addEventListener("click", function (event) {
+        // Touch screens have no hover: the first tap opens the note here, a second tap (or the
+        // popover's link) goes to it.
+        var m = event.currentTarget;
+        var touch = window.matchMedia && window.matchMedia("(hover: none)").matches;
+        var id = m.getAttribute("href").slice(1);
+        if (touch && !(popover && !popover.hidden && popover.getAttribute("data-tapped") === id)) {
+          event.preventDefault();
+          showPopover(m, true);
+          popover.setAttribute("data-tapped", id);
+          return;
+        }
+        hidePopover();
+      });
     }
+    document.addEventListener("click", function (event) {
+      // A tap outside an open note (and outside the markers) closes it.
+      if (popover && !popover.hidden && !popover.contains(event.target) && !event.target.closest("sup")) {
+        hidePopover();
+      }
+    });
     document.addEventListener("keydown", function (event) {
       if (event.key === "Escape") {
         hidePopover();
