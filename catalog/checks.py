@@ -178,7 +178,10 @@ def _context(letters: list[Letter]) -> dict:
 
 def refresh_letters(letters) -> int:
     """Recompute and store the problems of ``letters`` (a queryset or ids) and of their next neighbours."""
-    ids = list(letters.values_list("pk", flat=True)) if hasattr(letters, "values_list") else list(letters)
+    if getattr(letters, "model", None) is Letter:
+        ids = list(letters.values_list("pk", flat=True))
+    else:
+        ids = list(set(letters))  # letter ids (a list, or a values_list of another model's letter_id)
     if not ids:
         return 0
     keys = set(Letter.objects.filter(pk__in=ids).values_list("volume_id", "number"))
@@ -212,6 +215,18 @@ def refresh_volume(volume: Volume) -> int:
     references may resolve now). The loader calls this at the end of each volume."""
     citing = CrossReference.objects.filter(target_volume=volume.identifier).values("letter_id")
     return refresh_letters(Letter.objects.filter(Q(volume=volume) | Q(pk__in=citing)))
+
+
+def refresh_for(obj) -> int:
+    """After a person, an archival source or a volume changed: the problems of the letters it touches."""
+    name = obj._meta.model_name
+    if name == "person":
+        return refresh_letters(LetterPerson.objects.filter(person=obj).values_list("letter_id", flat=True))
+    if name == "archivalsource":
+        return refresh_letters(SourceCitation.objects.filter(source=obj).values_list("letter_id", flat=True))
+    if name == "volume":
+        return refresh_volume(obj)
+    return 0
 
 
 def problem_kinds(letter: Letter) -> list[str]:

@@ -9,7 +9,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils.html import format_html, format_html_join
 from import_export.admin import ExportMixin
 
-from catalog import locking, revisions
+from catalog import checks, locking, revisions
 from catalog.revisions import jsonable  # noqa: F401  (the admin modules' import of it)
 
 
@@ -192,6 +192,7 @@ class RecordedAdminMixin(LockedAdminMixin):
             revisions.record(obj, request.user, revisions.field_changes(old, obj, form.changed_data), comment)
         else:
             revisions.record(obj, request.user, {}, comment or "created in the admin")
+        checks.refresh_for(obj)  # e.g. a person no longer flagged for review
 
     @admin.display(description="history")
     def record_history(self, obj):
