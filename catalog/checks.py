@@ -185,10 +185,15 @@ def refresh_letters(letters) -> int:
     if not ids:
         return 0
     keys = set(Letter.objects.filter(pk__in=ids).values_list("volume_id", "number"))
-    nexts = Q()
+    if not keys:
+        return 0
+    numbers: dict[int, set] = defaultdict(set)
     for volume_id, number in keys:
-        nexts |= Q(volume_id=volume_id, number=number + 1)
-    ids = set(ids) | set(Letter.objects.filter(nexts).values_list("pk", flat=True))
+        numbers[volume_id].add(number)
+    ids = set(ids)
+    for volume_id, known in numbers.items():
+        following = {number + 1 for number in known} - known  # one per run of consecutive numbers
+        ids |= set(Letter.objects.filter(volume_id=volume_id, number__in=following).values_list("pk", flat=True))
     rows = list(Letter.objects.filter(pk__in=ids).defer("body_text", "import_snapshot"))
     total = 0
     with transaction.atomic():

@@ -7,7 +7,6 @@ from django.contrib.admin.widgets import AutocompleteSelect
 from django.forms.models import BaseInlineFormSet
 from django.urls import NoReverseMatch, reverse
 from django.utils.html import format_html, format_html_join
-from import_export.admin import ExportMixin
 
 from catalog import checks, locking, revisions
 from catalog.revisions import jsonable  # noqa: F401  (the admin modules' import of it)
@@ -137,17 +136,6 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
-
-
-class ExportMixinRequiringView(ExportMixin):
-    """django-import-export's export, for those who may see the records.
-
-    Left to itself (without ``IMPORT_EXPORT_EXPORT_PERMISSION_CODE``) the export page answers any
-    staff user, whatever their permissions: a way around the admin's own view permission.
-    """
-
-    def has_export_permission(self, request):
-        return self.has_view_permission(request) and super().has_export_permission(request)
 
 
 class LockedAdminMixin:
