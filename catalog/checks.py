@@ -198,20 +198,33 @@ def refresh_letters(letters) -> int:
     total = 0
     with transaction.atomic():
         ctx = _context(rows)
-        LetterProblem.objects.filter(letter_id__in=ids).delete()
-        problems = []
-        counts = {}
+        stored: dict[tuple, list[int]] = defaultdict(list)
+        for pk, letter_id, kind, detail in LetterProblem.objects.filter(letter_id__in=ids).values_list(
+            "pk", "letter_id", "kind", "detail"
+        ):
+            stored[(letter_id, kind, detail)].append(pk)
+        new, counts = [], {}
         for letter in rows:
             found = letter_problems(letter, ctx)
             counts[letter.pk] = len(found)
-            problems += [LetterProblem(letter=letter, kind=kind, detail=detail[:500]) for kind, detail in found]
-        LetterProblem.objects.bulk_create(problems, batch_size=1000)
+            for kind, detail in found:
+                key = (letter.pk, kind, detail[:500])
+                if stored.get(key):
+                    stored[key].pop()  # already stored: kept as it is
+                else:
+                    new.append(LetterProblem(letter=letter, kind=kind, detail=detail[:500]))
+        gone = [pk for pks in stored.values() for pk in pks]
+        # Only what changed is written: re-importing an unchanged volume writes nothing.
+        if gone:
+            LetterProblem.objects.filter(pk__in=gone).delete()
+        LetterProblem.objects.bulk_create(new, batch_size=1000)
         changed = [letter for letter in rows if letter.problem_count != counts[letter.pk]]
         for letter in changed:
             letter.problem_count = counts[letter.pk]
         # problem_count is derived data: writing it must not change the letter's version.
-        Letter.objects.bulk_update(changed, ["problem_count"], batch_size=500)
-        total = len(problems)
+        if changed:
+            Letter.objects.bulk_update(changed, ["problem_count"], batch_size=500)
+        total = sum(counts.values())
     return total
 
 
