@@ -37,6 +37,7 @@ class Chapter(models.Model):
     title = models.CharField(max_length=500)
     kind = models.CharField(max_length=20, default="chapter")
     order = models.PositiveIntegerField(default=0)
+    modified = models.DateTimeField(auto_now=True)  # the version token of optimistic locking
 
     class Meta:
         ordering = ["volume", "order"]
@@ -54,6 +55,7 @@ class Term(models.Model):
     term = models.CharField(max_length=200)
     expansion = models.TextField(blank=True)
     import_snapshot = models.JSONField(default=dict, blank=True, editable=False)
+    modified = models.DateTimeField(auto_now=True)  # the version token of optimistic locking
 
     class Meta:
         ordering = ["volume", "term"]

@@ -8,7 +8,7 @@ from django.test import Client
 from django.urls import reverse
 
 from catalog import locking
-from catalog.models import ArchivalSource, Footnote, Letter, Person, Revision, Volume
+from catalog.models import ArchivalSource, Chapter, Footnote, Letter, Person, Revision, Term, Volume
 
 NEW_TITLE = "Letter From President Carter to General Secretary Brezhnev (corrected)"
 postgres_only = pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks: PostgreSQL")
@@ -42,8 +42,12 @@ def test_a_form_without_its_token_is_refused(staff_client, d193, form_data):
     assert d193.title != NEW_TITLE
 
 
-@pytest.mark.parametrize("model", [Person, ArchivalSource, Volume])
+@pytest.mark.parametrize("model", [Person, ArchivalSource, Volume, Chapter, Term])
 def test_every_edited_record_needs_its_token(staff_client, import_seeds, form_data, model):
+    from catalog.ingest.pipeline import import_paths
+    from tests.conftest import TEI_V33
+
+    import_paths([TEI_V33])  # chapters and terms
     obj = model.objects.order_by("pk").first()
     page = staff_client.get(change_url(obj))
     data = form_data(page)
