@@ -50,6 +50,7 @@ def drafts(d193, d328):
 
 def test_the_roles_and_their_permissions(db):
     """The data migration's groups (get_or_create, so other migrations may add to them)."""
+    assert Group.objects.filter(name__in=["Editors", "Reviewers", "Importers"]).count() == 3
     perms = {
         group.name: {p.codename for p in group.permissions.all()}
         for group in Group.objects.filter(name__in=["Editors", "Reviewers", "Importers"])

@@ -142,7 +142,7 @@ def _login(user):
 
 
 @postgres_only
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_two_simultaneous_saves_from_two_threads_exactly_one_wins(transactional_db, import_seeds, django_user_model):
     from tests.admin.conftest import read_form
 
@@ -182,7 +182,7 @@ def test_two_simultaneous_saves_from_two_threads_exactly_one_wins(transactional_
 
 
 @postgres_only
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_the_version_check_and_the_write_are_one_atomic_step(transactional_db, import_seeds):
     """Both check the same version at once: the second waits for the first's row lock, then loses."""
     letter = Letter.objects.get(volume__identifier="frus1969-76v33", number=193)
