@@ -51,9 +51,9 @@ def changes_table(changes: dict, limit: int = 80):
     for name, pair in (changes or {}).items():
         if isinstance(pair, list | tuple) and len(pair) == 2:
             old, new = pair
-            rows.append((name, short(old, limit), short(new, limit)))
+            rows.append((name, short(revisions.as_text(name, old), limit), short(revisions.as_text(name, new), limit)))
         else:
-            rows.append((name, "", short(pair, limit)))
+            rows.append((name, "", short(revisions.as_text(name, pair), limit)))
     if not rows:
         return "—"
     return format_html(
