@@ -178,32 +178,53 @@ def _context(letters: list[Letter]) -> dict:
 
 def refresh_letters(letters) -> int:
     """Recompute and store the problems of ``letters`` (a queryset or ids) and of their next neighbours."""
-    ids = list(letters.values_list("pk", flat=True)) if hasattr(letters, "values_list") else list(letters)
+    if getattr(letters, "model", None) is Letter:
+        ids = list(letters.values_list("pk", flat=True))
+    else:
+        ids = list(set(letters))  # letter ids (a list, or a values_list of another model's letter_id)
     if not ids:
         return 0
     keys = set(Letter.objects.filter(pk__in=ids).values_list("volume_id", "number"))
-    nexts = Q()
+    if not keys:
+        return 0
+    numbers: dict[int, set] = defaultdict(set)
     for volume_id, number in keys:
-        nexts |= Q(volume_id=volume_id, number=number + 1)
-    ids = set(ids) | set(Letter.objects.filter(nexts).values_list("pk", flat=True))
+        numbers[volume_id].add(number)
+    ids = set(ids)
+    for volume_id, known in numbers.items():
+        following = {number + 1 for number in known} - known  # one per run of consecutive numbers
+        ids |= set(Letter.objects.filter(volume_id=volume_id, number__in=following).values_list("pk", flat=True))
     rows = list(Letter.objects.filter(pk__in=ids).defer("body_text", "import_snapshot"))
     total = 0
     with transaction.atomic():
         ctx = _context(rows)
-        LetterProblem.objects.filter(letter_id__in=ids).delete()
-        problems = []
-        counts = {}
+        stored: dict[tuple, list[int]] = defaultdict(list)
+        for pk, letter_id, kind, detail in LetterProblem.objects.filter(letter_id__in=ids).values_list(
+            "pk", "letter_id", "kind", "detail"
+        ):
+            stored[(letter_id, kind, detail)].append(pk)
+        new, counts = [], {}
         for letter in rows:
             found = letter_problems(letter, ctx)
             counts[letter.pk] = len(found)
-            problems += [LetterProblem(letter=letter, kind=kind, detail=detail[:500]) for kind, detail in found]
-        LetterProblem.objects.bulk_create(problems, batch_size=1000)
+            for kind, detail in found:
+                key = (letter.pk, kind, detail[:500])
+                if stored.get(key):
+                    stored[key].pop()  # already stored: kept as it is
+                else:
+                    new.append(LetterProblem(letter=letter, kind=kind, detail=detail[:500]))
+        gone = [pk for pks in stored.values() for pk in pks]
+        # Only what changed is written: re-importing an unchanged volume writes nothing.
+        if gone:
+            LetterProblem.objects.filter(pk__in=gone).delete()
+        LetterProblem.objects.bulk_create(new, batch_size=1000)
         changed = [letter for letter in rows if letter.problem_count != counts[letter.pk]]
         for letter in changed:
             letter.problem_count = counts[letter.pk]
         # problem_count is derived data: writing it must not change the letter's version.
-        Letter.objects.bulk_update(changed, ["problem_count"], batch_size=500)
-        total = len(problems)
+        if changed:
+            Letter.objects.bulk_update(changed, ["problem_count"], batch_size=500)
+        total = sum(counts.values())
     return total
 
 
@@ -212,6 +233,18 @@ def refresh_volume(volume: Volume) -> int:
     references may resolve now). The loader calls this at the end of each volume."""
     citing = CrossReference.objects.filter(target_volume=volume.identifier).values("letter_id")
     return refresh_letters(Letter.objects.filter(Q(volume=volume) | Q(pk__in=citing)))
+
+
+def refresh_for(obj) -> int:
+    """After a person, an archival source or a volume changed: the problems of the letters it touches."""
+    name = obj._meta.model_name
+    if name == "person":
+        return refresh_letters(LetterPerson.objects.filter(person=obj).values_list("letter_id", flat=True))
+    if name == "archivalsource":
+        return refresh_letters(SourceCitation.objects.filter(source=obj).values_list("letter_id", flat=True))
+    if name == "volume":
+        return refresh_volume(obj)
+    return 0
 
 
 def problem_kinds(letter: Letter) -> list[str]:

@@ -133,6 +133,7 @@ class UpdateOnlyResource(resources.ModelResource):
 
     def record(self, instance, changes, user):
         revisions.record(instance, user, changes, "spreadsheet import", origin=Revision.Origin.SPREADSHEET)
+        checks.refresh_for(instance)
 
 
 class LetterResource(UpdateOnlyResource):

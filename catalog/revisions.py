@@ -81,7 +81,7 @@ def record(obj, user, changes: dict, comment: str = "", origin=Revision.Origin.E
 
 
 def as_text(name: str, value) -> str:
-    if value is None:
+    if value is None or value in ([], {}):
         return ""
     if name == "body" and isinstance(value, list):
         try:

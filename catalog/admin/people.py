@@ -13,7 +13,7 @@ from django.template.response import TemplateResponse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
-from catalog import locking
+from catalog import checks, locking
 from catalog.models import Letter, LetterPerson, Person, PersonIdentifier, Revision
 from catalog.resources import PersonResource
 
@@ -284,7 +284,11 @@ class PersonAdmin(RecordedAdminMixin, SpreadsheetAdminMixin, admin.ModelAdmin):
     # -- actions -------------------------------------------------------------------------------
     @admin.action(description="Mark as reviewed (not a duplicate)", permissions=["change"])
     def mark_reviewed(self, request, queryset):
-        count = queryset.update(needs_review=False, possible_duplicate_of=None, modified=timezone.now())
+        ids = list(queryset.values_list("pk", flat=True))
+        count = Person.objects.filter(pk__in=ids).update(
+            needs_review=False, possible_duplicate_of=None, modified=timezone.now()
+        )
+        checks.refresh_letters(LetterPerson.objects.filter(person_id__in=ids).values_list("letter_id", flat=True))
         self.message_user(request, f"{count} people marked as reviewed.", messages.SUCCESS)
 
     def has_merge_permission(self, request):

@@ -7,9 +7,8 @@ from django.contrib.admin.widgets import AutocompleteSelect
 from django.forms.models import BaseInlineFormSet
 from django.urls import NoReverseMatch, reverse
 from django.utils.html import format_html, format_html_join
-from import_export.admin import ExportMixin
 
-from catalog import locking, revisions
+from catalog import checks, locking, revisions
 from catalog.revisions import jsonable  # noqa: F401  (the admin modules' import of it)
 
 
@@ -52,9 +51,9 @@ def changes_table(changes: dict, limit: int = 80):
     for name, pair in (changes or {}).items():
         if isinstance(pair, list | tuple) and len(pair) == 2:
             old, new = pair
-            rows.append((name, short(old, limit), short(new, limit)))
+            rows.append((name, short(revisions.as_text(name, old), limit), short(revisions.as_text(name, new), limit)))
         else:
-            rows.append((name, "", short(pair, limit)))
+            rows.append((name, "", short(revisions.as_text(name, pair), limit)))
     if not rows:
         return "—"
     return format_html(
@@ -139,17 +138,6 @@ class ReadOnlyAdmin(admin.ModelAdmin):
         return False
 
 
-class ExportMixinRequiringView(ExportMixin):
-    """django-import-export's export, for those who may see the records.
-
-    Left to itself (without ``IMPORT_EXPORT_EXPORT_PERMISSION_CODE``) the export page answers any
-    staff user, whatever their permissions: a way around the admin's own view permission.
-    """
-
-    def has_export_permission(self, request):
-        return self.has_view_permission(request) and super().has_export_permission(request)
-
-
 class LockedAdminMixin:
     """Optimistic locking on a model admin: its form (a ``locking.VersionedForm``) carries the version;
     saving claims the record in one conditional UPDATE, and so does each changed inline row.
@@ -192,6 +180,7 @@ class RecordedAdminMixin(LockedAdminMixin):
             revisions.record(obj, request.user, revisions.field_changes(old, obj, form.changed_data), comment)
         else:
             revisions.record(obj, request.user, {}, comment or "created in the admin")
+        checks.refresh_for(obj)  # e.g. a person no longer flagged for review
 
     @admin.display(description="history")
     def record_history(self, obj):

@@ -10,7 +10,7 @@ from django.utils.html import format_html
 from catalog import locking
 from catalog.models import Chapter, Letter, Term, Volume
 
-from .utils import RecordedAdminMixin, admin_link, changelist_url, comment_field, site_url
+from .utils import LockedAdminMixin, RecordedAdminMixin, admin_link, changelist_url, comment_field, site_url
 from .workflow import WorkflowPermissionsMixin, workflow_actions
 
 
@@ -86,8 +86,22 @@ class VolumeAdmin(RecordedAdminMixin, WorkflowPermissionsMixin, admin.ModelAdmin
         )
 
 
+class ChapterForm(locking.VersionedForm):
+    class Meta:
+        model = Chapter
+        fields = ["volume", "xml_id", "title", "kind", "order"]
+
+
+class TermForm(locking.VersionedForm):
+    class Meta:
+        model = Term
+        fields = ["volume", "xml_id", "term", "expansion"]
+
+
 @admin.register(Chapter)
-class ChapterAdmin(WorkflowPermissionsMixin, admin.ModelAdmin):
+class ChapterAdmin(LockedAdminMixin, WorkflowPermissionsMixin, admin.ModelAdmin):
+    form = ChapterForm
+    fields = ["volume", "xml_id", "title", "kind", "order", "version_token"]
     actions = workflow_actions("chapter")
     list_display = ["title", "volume_link", "xml_id", "kind", "order", "letters_link"]
     list_filter = ["kind", "volume"]
@@ -109,7 +123,9 @@ class ChapterAdmin(WorkflowPermissionsMixin, admin.ModelAdmin):
 
 
 @admin.register(Term)
-class TermAdmin(admin.ModelAdmin):
+class TermAdmin(LockedAdminMixin, admin.ModelAdmin):
+    form = TermForm
+    fields = ["volume", "xml_id", "term", "expansion", "version_token"]
     list_display = ["term", "expansion", "volume_link", "xml_id"]
     list_filter = ["volume"]
     list_select_related = ["volume"]

@@ -40,6 +40,7 @@ class Chapter(models.Model):
     # Footnotes printed on the chapter's heading, outside any document ("Continued from …"), with
     # their printed numbers: [{"number": 1, "kind": "editorial", "text": "…", "content": [...]}].
     notes = models.JSONField(default=list, blank=True)
+    modified = models.DateTimeField(auto_now=True)  # the version token of optimistic locking
 
     class Meta:
         ordering = ["volume", "order"]
@@ -57,6 +58,7 @@ class Term(models.Model):
     term = models.CharField(max_length=200)
     expansion = models.TextField(blank=True)
     import_snapshot = models.JSONField(default=dict, blank=True, editable=False)
+    modified = models.DateTimeField(auto_now=True)  # the version token of optimistic locking
 
     class Meta:
         ordering = ["volume", "term"]

@@ -91,12 +91,24 @@ def form_data():
     return read_form
 
 
-def _member(django_user_model, username, group):
-    """A staff user whose only permissions are those of a role group (created by the migration)."""
+def role_group(name):
+    """A role group as the data migration makes it. A transactional test empties the tables after
+    it, the migration's rows included, so later tests make the groups again with its own list."""
+    import importlib
+
     from django.contrib.auth.models import Group
 
+    roles = importlib.import_module("catalog.migrations.0006_workbench_roles").ROLES
+    group, created = Group.objects.get_or_create(name=name)
+    if created:
+        group.permissions.set(Permission.objects.filter(content_type__app_label="catalog", codename__in=roles[name]))
+    return group
+
+
+def _member(django_user_model, username, group):
+    """A staff user whose only permissions are those of a role group (created by the migration)."""
     user = django_user_model.objects.create_user(username, password="pw-for-tests", is_staff=True)
-    user.groups.add(Group.objects.get(name=group))
+    user.groups.add(role_group(group))
     client = Client()
     client.force_login(user)
     client.user = user

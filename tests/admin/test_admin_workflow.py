@@ -50,6 +50,7 @@ def drafts(d193, d328):
 
 def test_the_roles_and_their_permissions(db):
     """The data migration's groups (get_or_create, so other migrations may add to them)."""
+    assert Group.objects.filter(name__in=["Editors", "Reviewers", "Importers"]).count() == 3
     perms = {
         group.name: {p.codename for p in group.permissions.all()}
         for group in Group.objects.filter(name__in=["Editors", "Reviewers", "Importers"])
@@ -278,3 +279,16 @@ def test_assignment_to_a_reviewer(reviewers, editors, drafts, form_data):
     d193.refresh_from_db()
     assert d193.assigned_to == reviewers.user
     assert d193.revisions.get(origin="editor").changes == {"assigned_to": [None, "rita"]}
+
+
+@pytest.mark.parametrize("model", ["person", "archivalsource", "volume"])
+def test_roles_editing_records(editors, importers, import_seeds, form_data, model):
+    from django.apps import apps
+
+    obj = apps.get_model("catalog", model).objects.order_by("pk").first()
+    url = reverse(f"admin:catalog_{model}_change", args=[obj.pk])
+    assert importers.get(url).status_code == 200  # they view
+    forged = form_data(editors.get(url))
+    forged["_save"] = ["Save"]
+    assert importers.post(url, forged).status_code == 403  # they do not edit
+    assert editors.post(url, forged).status_code == 302  # editors do

@@ -143,3 +143,27 @@ def test_the_filters(staff_client, corpus):
     assert len(staff_client.get(url + "?has_problems=yes").context["cl"].result_list) == 3
     assert len(staff_client.get(url + "?has_problems=no").context["cl"].result_list) == 17
     assert staff_client.get(url + "?problem=nonsense").status_code == 200
+
+
+def test_clearing_a_person_s_review_flag_refreshes_their_letters(staff_client, import_seeds, form_data):
+    from django.contrib.admin import helpers
+
+    gromyko = Person.objects.get(slug="gromyko")
+    Person.objects.filter(pk=gromyko.pk).update(needs_review=True)
+    letters = Letter.objects.filter(letter_people__person=gromyko).distinct()
+    checks.refresh_letters(letters)
+    assert {x.number for x in letters if x.problems.filter(kind="person_needs_review").exists()} == {193, 328}
+    staff_client.post(
+        reverse("admin:catalog_person_changelist"),
+        {"action": "mark_reviewed", helpers.ACTION_CHECKBOX_NAME: [str(gromyko.pk)], "index": "0"},
+    )
+    assert not LetterProblem.objects.filter(kind="person_needs_review").exists()
+    # The same through the person's page.
+    Person.objects.filter(pk=gromyko.pk).update(needs_review=True)
+    checks.refresh_letters(letters)
+    url = reverse("admin:catalog_person_change", args=[gromyko.pk])
+    data = form_data(staff_client.get(url))
+    data.pop("needs_review", None)
+    data["_save"] = ["Save"]
+    assert staff_client.post(url, data).status_code == 302
+    assert not LetterProblem.objects.filter(kind="person_needs_review").exists()

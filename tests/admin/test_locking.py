@@ -8,7 +8,7 @@ from django.test import Client
 from django.urls import reverse
 
 from catalog import locking
-from catalog.models import ArchivalSource, Footnote, Letter, Person, Revision, Volume
+from catalog.models import ArchivalSource, Chapter, Footnote, Letter, Person, Revision, Term, Volume
 
 NEW_TITLE = "Letter From President Carter to General Secretary Brezhnev (corrected)"
 postgres_only = pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks: PostgreSQL")
@@ -42,8 +42,12 @@ def test_a_form_without_its_token_is_refused(staff_client, d193, form_data):
     assert d193.title != NEW_TITLE
 
 
-@pytest.mark.parametrize("model", [Person, ArchivalSource, Volume])
+@pytest.mark.parametrize("model", [Person, ArchivalSource, Volume, Chapter, Term])
 def test_every_edited_record_needs_its_token(staff_client, import_seeds, form_data, model):
+    from catalog.ingest.pipeline import import_paths
+    from tests.conftest import TEI_V33
+
+    import_paths([TEI_V33])  # chapters and terms
     obj = model.objects.order_by("pk").first()
     page = staff_client.get(change_url(obj))
     data = form_data(page)
@@ -138,7 +142,7 @@ def _login(user):
 
 
 @postgres_only
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_two_simultaneous_saves_from_two_threads_exactly_one_wins(transactional_db, import_seeds, django_user_model):
     from tests.admin.conftest import read_form
 
@@ -178,7 +182,7 @@ def test_two_simultaneous_saves_from_two_threads_exactly_one_wins(transactional_
 
 
 @postgres_only
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_the_version_check_and_the_write_are_one_atomic_step(transactional_db, import_seeds):
     """Both check the same version at once: the second waits for the first's row lock, then loses."""
     letter = Letter.objects.get(volume__identifier="frus1969-76v33", number=193)

@@ -77,3 +77,14 @@ def test_an_erratum_on_a_corrected_published_letter(reviewers, editors, client, 
     data.update({"erratum_note": ["Forged"], "_save": ["Save"]})
     assert editors.post(url, data).status_code == 302
     assert Erratum.objects.count() == 1
+
+
+def test_queue_and_index_query_counts(reviewers, in_review, django_assert_max_num_queries):
+    from catalog.ingest.pipeline import import_paths
+    from tests.conftest import TEI_QUEBEC, TEI_V33
+
+    import_paths([TEI_V33, TEI_QUEBEC])  # 19 letters more in the queue: the count stays flat
+    with django_assert_max_num_queries(12):
+        assert len(listed(reviewers)) == 20
+    with django_assert_max_num_queries(6):
+        assert reviewers.get("/admin/").status_code == 200

@@ -39,6 +39,9 @@ def test_the_body_is_compared_as_text_not_json(staff_client, d193, form_data):
     page = staff_client.get(change_url(revision)).content.decode()
     assert "<del>Dear</del><ins>My dear</ins>" in page
     assert "&#x27;tag&#x27;" not in page and "'tag'" not in page and "&quot;tag&quot;" not in page
+    letter_page = staff_client.get(change_url(d193)).content.decode()  # its history table too
+    assert "<strong>body</strong>: Dear" in letter_page and "→ My dear" in letter_page
+    assert "&#x27;tag&#x27;" not in letter_page
 
 
 def test_old_and_new_for_other_values(staff_client, d193, form_data):

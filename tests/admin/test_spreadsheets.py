@@ -157,6 +157,11 @@ def test_an_unknown_export_format_is_not_a_server_error(staff_client, import_see
         assert "Unknown export format" in response.content.decode()
     response = staff_client.post(reverse("admin:catalog_letter_export"), {"format": "abc"}, follow=True)
     assert response.status_code == 200
+    # A valid format or any other parameter in the query string is no filter of the list either.
+    for query in ("?format=0", "?nonsense=1", "?volume__id__exact=abc"):
+        response = staff_client.get(reverse("admin:catalog_letter_export") + query, follow=True)
+        assert response.status_code == 200
+        assert "The export&#x27;s filters are not filters of this list" in response.content.decode()
 
 
 def test_importers_and_editors_permissions(importers, editors, import_seeds):

@@ -4,17 +4,16 @@ import re
 
 import pytest
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
 
 @pytest.fixture
 def site(transactional_db, import_seeds, live_server, django_user_model):
-    from django.contrib.auth.models import Group
-
     from catalog.models import Letter
+    from tests.admin.conftest import role_group
 
     reviewer = django_user_model.objects.create_user("rita", password="pw-for-rita", is_staff=True)
-    reviewer.groups.add(Group.objects.get(name="Reviewers"))
+    reviewer.groups.add(role_group("Reviewers"))
     Letter.objects.filter(number=193).update(status=Letter.Status.APPROVED, assigned_to=reviewer)
     Letter.objects.filter(number=328).update(status=Letter.Status.IN_REVIEW)
     return live_server.url
