@@ -2,8 +2,9 @@
 
 Every model of the ``catalog`` app and its many-to-many link tables is exported (so a model added
 later is included without change): volumes, chapters, terms, letters with their workflow state
-and import snapshots, footnotes, cross-references, people, identifiers, sources, citations and the revision history. Records keep
-their primary keys, so links between them and addresses stay the same. Users are referred to by
+and import snapshots, footnotes, cross-references, people, identifiers, sources, citations and
+the revision history. Records keep their primary keys, so links between them and addresses stay
+the same. Users are referred to by
 username; a username that the target database lacks is created there inactive, without a usable
 password (history keeps its author; an administrator may activate the account).
 
