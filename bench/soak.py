@@ -376,6 +376,8 @@ def main() -> int:
         f"server RSS (master + workers): first 10 s {first:.0f} MB, last 10 s {last:.0f} MB, "
         f"max {max((m for _, m in memory), default=0):.0f} MB over {len(memory)} samples"
     )
+    timeline = ", ".join(f"{t:.0f} s {m:.0f}" for t, m in memory[:: max(1, len(memory) // 8)])
+    print(f"  RSS MB over time: {timeline}")
     ok = server_errors == 0 and not lost and not editor.error and importer.returncode == 0
     print("PASS" if ok else "FAIL")
     return 0 if ok else 1
