@@ -338,8 +338,12 @@ def main() -> int:
         import_output, _ = importer.communicate(timeout=1800)
         import_seconds = time.monotonic() - import_started
     finally:
-        server.send_signal(signal.SIGTERM)
-        server.wait(timeout=30)
+        server.send_signal(signal.SIGTERM)  # graceful: requests still queued are answered first
+        try:
+            server.wait(timeout=120)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
 
     letter.refresh_from_db()
     revisions = Revision.objects.filter(letter=letter, origin=Revision.Origin.EDITOR).count() - revisions_before
