@@ -291,6 +291,7 @@ def main() -> int:
     parser.add_argument("--threads", type=int, default=8)
     parser.add_argument("--import-mb", type=float, default=4.0, help="size of the volume imported during the load")
     parser.add_argument("--port", type=int, default=8100 + random.randrange(800))
+    parser.add_argument("--repeat", type=int, default=1, help="rounds of the same load after the first")
     args = parser.parse_args()
     database_url = os.environ.get("DATABASE_URL") or "postgres://postgres@127.0.0.1:5432/lb_soak"
     env = server_env(database_url)
@@ -325,7 +326,8 @@ def main() -> int:
         stop = threading.Event()
         memory: list[tuple[float, float]] = []
         threading.Thread(target=sample_memory, args=(server.pid, stop, memory), daemon=True).start()
-        editor = Editor(args.port, letter.pk, stop)
+        editor_stop = threading.Event()
+        editor = Editor(args.port, letter.pk, editor_stop)
         editor.start()
         import_started = time.monotonic()
         importer = subprocess.Popen(
@@ -333,10 +335,16 @@ def main() -> int:
             cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
         )  # fmt: skip
         stats = asyncio.run(drive(urls, args.port, args.connections, args.seconds))
-        stop.set()
+        editor_stop.set()
         editor.join(timeout=90)
         import_output, _ = importer.communicate(timeout=1800)
         import_seconds = time.monotonic() - import_started
+        rounds = [(stats, tree_rss_mb(server.pid))]
+        # The same load again, import done: memory that keeps growing round after round is a leak.
+        for _ in range(args.repeat):
+            more = asyncio.run(drive(urls, args.port, args.connections, args.seconds))
+            rounds.append((more, tree_rss_mb(server.pid)))
+        stop.set()
     finally:
         server.send_signal(signal.SIGTERM)  # graceful: requests still queued are answered first
         try:
@@ -367,7 +375,7 @@ def main() -> int:
     if latencies:
         ms = [latencies[min(len(latencies) - 1, int(q * len(latencies)))] * 1000 for q in (0.5, 0.9, 0.99)]
         print(f"  latency ms: p50 {ms[0]:.0f}, p90 {ms[1]:.0f}, p99 {ms[2]:.0f}, max {latencies[-1] * 1000:.0f}")
-    print(f"5xx: {server_errors}")
+    print(f"5xx in round 1: {server_errors}")
     refused = dict(editor.refused) or 0
     print(f"editor: {len(editor.accepted)} saves accepted, refused {refused}, {revisions} revisions recorded")
     if editor.error:
@@ -380,6 +388,13 @@ def main() -> int:
         f"server RSS (master + workers): first 10 s {first:.0f} MB, last 10 s {last:.0f} MB, "
         f"max {max((m for _, m in memory), default=0):.0f} MB over {len(memory)} samples"
     )
+    for number, (one, rss) in enumerate(rounds, start=1):
+        count = sum(one.statuses.values())
+        errors = sum(n for status, n in one.statuses.items() if status >= 500)
+        what = "with the import and the editor" if number == 1 else "the same load again"
+        print(f"  round {number} ({what}): {count} requests, {errors} 5xx, server RSS at its end {rss:.0f} MB")
+    server_errors = sum(n for one, _ in rounds for status, n in one.statuses.items() if status >= 500)
+    print(f"5xx in all rounds: {server_errors}")
     timeline = ", ".join(f"{t:.0f} s {m:.0f}" for t, m in memory[:: max(1, len(memory) // 8)])
     print(f"  RSS MB over time: {timeline}")
     ok = server_errors == 0 and not lost and not editor.error and importer.returncode == 0
