@@ -21,6 +21,15 @@ class ControlCharacterInRequest(SuspiciousOperation):
     """A request carried a character no page, form or search can use (Django answers 400)."""
 
 
+INTEGER = re.compile(r"\s*[-+]?\d+\s*")
+
+
+def _beyond_64_bits(value: str) -> bool:
+    """A filter lookup (the admin's ``volume__exact=…``, ``id__in=1,2``) on an integer that no
+    database column holds: SQLite's driver raises OverflowError (a 500) before the query runs."""
+    return any(INTEGER.fullmatch(part) and not -(2**63) <= int(part) < 2**63 for part in value.split(","))
+
+
 class OverlongRequest(SuspiciousOperation):
     """A path or query parameter longer than any page needs (Django answers 400)."""
 
@@ -38,8 +47,9 @@ def _first_bad(pattern: re.Pattern, items) -> str | None:
 class RejectControlCharactersMiddleware:
     """400 for a NUL (or another control character where none belongs) in the path, the query
     string, a cookie, or the keys and values of a form, before any view, session or query sees it;
-    and for a path or a query parameter longer than ``settings.REQUEST_MAX_PARAMETER_LENGTH``
-    (a search, a filter or an address never needs kilobytes; databases choke on them)."""
+    for a path or a query parameter longer than ``settings.REQUEST_MAX_PARAMETER_LENGTH``
+    (a search, a filter or an address never needs kilobytes; databases choke on them); and for
+    a filter lookup on an integer beyond 64 bits."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -58,6 +68,8 @@ class RejectControlCharactersMiddleware:
         for key, values in request.GET.lists():
             if len(key) > limit or any(len(value) > limit for value in values):
                 raise OverlongRequest(f"Query parameter {key[:40]!r} too long")
+            if "__" in key and any(_beyond_64_bits(value) for value in values):
+                raise OverlongRequest(f"Query parameter {key[:40]!r}: a number no database column holds")
         bad = _first_bad(QUERY_FORBIDDEN, request.GET.lists())
         if bad is not None:
             raise ControlCharacterInRequest(f"Control character in query parameter {bad[:40]!r}")

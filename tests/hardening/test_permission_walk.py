@@ -8,7 +8,8 @@ Every URL pattern needs an entry: the standard admin pages of registered models 
 rule (``admin_model_case``); every other pattern by name in ``COVERAGE`` below. **A new URL pattern
 fails ``test_every_url_pattern_is_covered`` until it has an entry**: add
 ``"namespace:name": [case(...)]`` saying how to build its URL from the ``world`` fixture
-(tests/hardening/conftest.py) and what each visitor gets.
+(tests/hardening/conftest.py) and what each visitor gets. For a public page, put first a case that
+works for everybody: the bad parameters walk (test_bad_parameters.py) starts from it.
 """
 
 from __future__ import annotations
