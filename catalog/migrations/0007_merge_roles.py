@@ -45,7 +45,8 @@ class Migration(migrations.Migration):
         ("catalog", "0006_annotations_annotation"),
         ("catalog", "0006_importui_importers_group"),
         ("catalog", "0006_public_catalog"),
-        ("catalog", "0006_workbench_roles"),
+        ("catalog", "0006_workbench_chapter_term_versions"),
+        ("catalog", "0006_fidelity_chapter_notes"),
     ]
 
     operations = [migrations.RunPython(extend_roles, migrations.RunPython.noop)]
