@@ -20,6 +20,9 @@ V33, QUEBEC = "frus1969-76v33", "frus1944Quebec"
 
 pytestmark = pytest.mark.django_db
 
+# A JSON-LD block is data, never executed: CSP does not apply to it, so it is no inline script.
+JSONLD_EXEMPT = r'<script(?![^>]*\b(?:src=|type="application/ld\+json"))'
+
 
 @pytest.fixture
 def superuser(django_user_model):
@@ -254,7 +257,7 @@ def test_public_pages_have_a_strict_csp_and_no_inline_script_or_style(client, im
     assert policy["base-uri"] == ["'none'"]
     assert "script-src-attr" not in policy and "'unsafe-inline'" not in response.headers["Content-Security-Policy"]
     html = response.content.decode()
-    assert not re.search(r"<script(?![^>]*\bsrc=)", html)
+    assert not re.search(JSONLD_EXEMPT + r"", html)
     assert not re.search(r"<style|\sstyle=|\son[a-z]+=|javascript:", html, re.IGNORECASE)
 
 
@@ -262,7 +265,7 @@ def test_templates_hold_no_inline_script_or_style():
     offenders = []
     for template in (ROOT / "templates").rglob("*.html"):
         text = template.read_text()
-        if re.search(r"<script(?![^>]*\bsrc=)|<style|\sstyle=|\son[a-z]+=|javascript:", text, re.IGNORECASE):
+        if re.search(JSONLD_EXEMPT + r"|<style|\sstyle=|\son[a-z]+=|javascript:", text, re.IGNORECASE):
             offenders.append(str(template.relative_to(ROOT)))
     assert offenders == []
 
