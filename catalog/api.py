@@ -75,6 +75,11 @@ class FootnoteOut(Schema):
     anchor: int | None
 
 
+class ErratumOut(Schema):
+    date: str
+    note: str
+
+
 class LetterSummary(Schema):
     volume: str
     number: int
@@ -90,6 +95,8 @@ class LetterSummary(Schema):
     classification: str
     page_start: int | None
     page_end: int | None
+    provisional: bool
+    errata: list[ErratumOut]
     senders: list[PersonOut]
     recipients: list[PersonOut]
     mentioned: list[PersonOut]
@@ -107,14 +114,7 @@ class LetterListItem(LetterSummary):
     snippets: list[SnippetOut] = []
 
 
-class ErratumOut(Schema):
-    date: str
-    note: str
-
-
 class LetterOut(LetterSummary):
-    provisional: bool
-    errata: list[ErratumOut]
     body_text: str
     footnotes: list[FootnoteOut]
 
@@ -167,6 +167,7 @@ def _summary(letter, people: dict, sources: list, references: list) -> dict:
         "classification": letter.classification,
         "page_start": letter.page_start,
         "page_end": letter.page_end,
+        **workflow.public_notices(letter),  # provisional, errata
         "senders": [_person(link) for link in people.get("sender", [])],
         "recipients": [_person(link) for link in people.get("recipient", [])],
         "mentioned": [_person(link) for link in people.get("mentioned", [])],
@@ -202,7 +203,6 @@ def letter_data(page: queries.LetterPage) -> dict:
         for row in page.reference_rows
     ]
     data = _summary(letter, page.people, [_source(e) for e in page.sources], references)
-    data.update(workflow.public_notices(letter))  # provisional, errata
     data["body_text"] = letter.body_text
     data["footnotes"] = [
         {"number": note.number, "kind": note.kind, "text": note.text, "anchor": note.anchor} for note in page.footnotes

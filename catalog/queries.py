@@ -34,6 +34,7 @@ from django.db.models import (
     QuerySet,
     Value,
     When,
+    prefetch_related_objects,
 )
 from django.db.models.functions import ExtractYear
 from django.http import Http404
@@ -73,6 +74,7 @@ LIST_FIELDS = (
     "page_start",
     "page_end",
     "status",
+    "provisional",
     "administration",
     "chapter_id",
     "volume__identifier",
@@ -1092,8 +1094,9 @@ class ListEntry:
 
 def list_entries(letters: list[Letter]) -> list[ListEntry]:
     """What the list API gives for each letter of a page: people (prefetched), sources and
-    references (two queries for the whole page)."""
+    references (two queries for the whole page), errata (one)."""
     ids = [letter.pk for letter in letters]
+    prefetch_related_objects(letters, "errata")
     sources: dict[int, OrderedDict[int, SourceEntry]] = {pk: OrderedDict() for pk in ids}
     citations = (
         SourceCitation.objects.filter(letter_id__in=ids)

@@ -65,7 +65,7 @@ def test_parse_web_search_syntax():
 
 @pytest.mark.parametrize(
     "q",
-    ['"', '""""', "-", "or", "or or", "*", "-*", '"unclosed phrase', "((a))", "a & b | !c", "\x00\x01", "   "],
+    ['"', '""""', "-", "or", "or or", "*", "-*", '"unclosed phrase', "((a))", "a & b | !c", "\t\n", "   "],
 )
 def test_malformed_queries_never_error(client, import_seeds, q):
     response = client.get("/letters/", {"q": q})
@@ -81,14 +81,36 @@ def test_queries_are_bounded_before_the_database_sees_them():
     assert len(search.parse("x" * 1_000_000).groups[0][0].words[0]) == search.MAX_TERM_CHARS
 
 
+def test_nul_in_a_query_is_refused_before_the_database(client, import_seeds):
+    for url in ("/letters/", "/api/letters/"):
+        assert client.get(url, {"q": "\x00\x01"}).status_code == 400
+
+
 @pytest.mark.parametrize(
     "q",
     ["w " * 18_700, '"' * 100_000, "x" * 1_000_000, ("negotiation " * 90_000)[:1_000_000], '"w ' * 30_000],
     ids=["37KB-w", "100k-quotes", "1MB-x", "1MB-words", "quoted-w"],
 )
-def test_huge_queries_answer_quickly(client, import_seeds, q):
-    """On PostgreSQL these gave "stack depth limit exceeded" or took 6.7 s (issue 10, item 2). Now
-    the database sees at most a few hundred characters of query, and answers as fast as for a word."""
+def test_huge_queries_are_refused_before_the_database(client, import_seeds, q):
+    """On PostgreSQL these gave "stack depth limit exceeded" or took 6.7 s (issue 10, item 2). A
+    parameter over REQUEST_MAX_PARAMETER_LENGTH is refused (400) before any query runs."""
+    from django.test.utils import CaptureQueriesContext
+
+    for url in ("/letters/", "/api/letters/"):
+        with CaptureQueriesContext(connection) as context:
+            response = client.get(url, {"q": q})
+        assert response.status_code == 400
+        assert context.captured_queries == []
+
+
+@pytest.mark.parametrize(
+    "q",
+    ["w " * 2_000, '"' * 4_000, "x" * 4_000, ("negotiation " * 400)[:4_000], '"w ' * 1_300],
+    ids=["4KB-w", "4k-quotes", "4KB-x", "4KB-words", "quoted-w"],
+)
+def test_long_queries_answer_quickly(client, import_seeds, q):
+    """Just under the request limit, the search module bounds and normalises the query: the database
+    sees at most a few hundred characters of it, and answers as fast as for a word."""
     import time
 
     from django.test.utils import CaptureQueriesContext
