@@ -429,13 +429,14 @@ def public_url(request, path: str) -> str:
     return path
 
 
-def letter_citable(letter: Letter, request) -> Citable | None:
-    """The page data of a letter, computed once per letter object; None unless published."""
+def letter_citable(letter: Letter, request, senders: list | None = None) -> Citable | None:
+    """The page data of a letter, computed once per letter object; None unless published.
+    ``senders`` (Person objects) spares a query when the page has them already."""
     if not letter.is_published:
         return None
     cached = getattr(letter, "_citable", None)
     if cached is None:
-        item = letter_csl(letter, public_url(request, letter.get_absolute_url()))
+        item = letter_csl(letter, public_url(request, letter.get_absolute_url()), senders)
         args = [letter.volume.identifier, letter.number]
         downloads = [
             ("CSL-JSON", reverse("opendata:letter-csl", args=args)),

@@ -13,7 +13,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST, require_safe
 
-from catalog import queries, search
+from catalog import citing, queries, search
 from catalog.annotating import public_annotations
 from catalog.forms import ErrorReportForm
 from catalog.rendering import letter_citation, volume_heading, volume_subtitle
@@ -94,6 +94,7 @@ def volume_detail(request, identifier: str):
             "has_chapters": any(g.chapter for g in groups),
             "count": sum(len(g.letters) for g in groups),
             "sources": queries.sources_consulted(volume),
+            "cite": citing.volume_citable(volume, request),
         },
     )
 
@@ -147,6 +148,9 @@ def _render_letter(request, letter, report_form, status=200, reported=False):
             "report_form": report_form,
             "reported": reported or request.GET.get("reported") == "1",
             "annotations": public_annotations(letter),  # annotations (issue 8): the public ones only
+            "cite": citing.letter_citable(
+                letter, request, senders=[link.person for link in page.people.get("sender", [])]
+            ),
             "hsg_url": f"https://history.state.gov/historicaldocuments/{letter.volume.identifier}/"
             f"{letter.xml_id or f'd{letter.number}'}",
         },

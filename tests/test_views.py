@@ -559,7 +559,8 @@ def tei_v33(db):
 
 
 def test_tei_letter_links_people_terms_and_documents(client, tei_v33, django_assert_max_num_queries):
-    with django_assert_max_num_queries(12):
+    # the letter page's queries, + people and terms of the body, + public annotations, + errata
+    with django_assert_max_num_queries(14):
         response = client.get(f"/volumes/{V33}/d192/")
     assert response.status_code == 200
     html = text_of(response)
@@ -823,7 +824,8 @@ def test_people_index_with_counts_and_type_ahead(client, import_catalog, django_
     assert '<a href="/people/gromyko/">Andrei A. Gromyko</a> <span class="count">5 letters</span>' in html
     data = client.get("/people/", {"q": "gromy", "format": "json"}).json()
     assert data == {"results": [{"slug": "gromyko", "name": "Andrei A. Gromyko", "count": 5}]}
-    assert client.get("/people/", {"q": "\x00" * 5 + "x" * 10_000}).status_code == 200
+    assert client.get("/people/", {"q": "x" * 4_000}).status_code == 200
+    assert client.get("/people/", {"q": "\x00" * 5 + "x"}).status_code == 400  # refused before any query
 
 
 def test_person_page_roles_chart_and_correspondents(client, import_catalog):
@@ -1018,7 +1020,7 @@ def test_no_report_on_a_draft(staff_client, seeds, fresh_cache):
         ),
         (f"/volumes/{V04}/pg_1171/", 3),
         ("/people/?q=brz", 2),
-        (f"/volumes/{V33}/d192/", 12),
+        (f"/volumes/{V33}/d192/", 14),
     ],
 )
 def test_new_pages_query_counts(client, import_catalog, django_assert_max_num_queries, url, most):

@@ -1,9 +1,15 @@
-"""A catalog with something to hide, and the four kinds of visitor.
+"""A catalog with something to hide, and the five kinds of visitor.
 
 ``world``: the two seed letters published (d193 in frus1969-76v33, d328 in frus1981-88v04); the
 Quebec TEI excerpt imported but not published (a volume with nothing published, people who appear
 only there); and in frus1969-76v33 one draft letter, d9001, whose title, text, footnote, person and
-archival source each carry a word that appears nowhere else (``SECRETS``).
+archival source each carry a word that appears nowhere else (``SECRETS``); and on the published
+d193 an internal annotation (editors only) whose note carries ``INTERNAL_NOTE``, a word that must
+never reach the public either.
+
+The visitors: anonymous, a logged-in reader (not staff), an editor (staff in the "Editors" group),
+a reviewer (staff in the "Reviewers" group) and a superuser. The groups come from the migrations
+(0006_workbench_roles, 0007_merge_roles).
 """
 
 from __future__ import annotations
@@ -11,13 +17,15 @@ from __future__ import annotations
 from types import SimpleNamespace
 
 import pytest
-from django.contrib.auth.models import Group, Permission
+from django.contrib.auth.models import Group
 from django.test import Client
 
 from catalog.ingest.pipeline import import_paths
 from catalog.models import (
+    Annotation,
     ArchivalSource,
     Footnote,
+    ImportRun,
     Letter,
     LetterPerson,
     Person,
@@ -32,10 +40,10 @@ SECRET_TEXT = "the glorptastic proposal"
 SECRET_FOOTNOTE = "Drafted by Quimbleworth"
 SECRET_PERSON = "Hortensia Vexlemire"
 SECRET_REPOSITORY = "Florbington Presidential Library"
-SECRETS = ("Zanzibarquux", "glorptastic", "Quimbleworth", "Vexlemire", "Florbington")
+INTERNAL_NOTE = "Snorkelwhiffle"  # only in an internal annotation of the published letter
+SECRETS = ("Zanzibarquux", "glorptastic", "Quimbleworth", "Vexlemire", "Florbington", INTERNAL_NOTE)
 
-ROLES = ("anonymous", "user", "editor", "superuser")
-CATALOG_ACTIONS = ("view", "change", "add", "delete")
+ROLES = ("anonymous", "user", "editor", "reviewer", "superuser")
 
 
 def _secret_letter(volume: Volume) -> Letter:
@@ -58,12 +66,25 @@ def _secret_letter(volume: Volume) -> Letter:
 
 def _users(django_user_model) -> dict[str, object]:
     user = django_user_model.objects.create_user("reader", password="pw-for-tests")
-    editor = django_user_model.objects.create_user("walk-editor", password="pw-for-tests", is_staff=True)
-    editor.user_permissions.set(
-        Permission.objects.filter(content_type__app_label="catalog", codename__regex=r"^(view|change|add|delete)_")
-    )
+    staff = {}
+    for role, group in (("editor", "Editors"), ("reviewer", "Reviewers")):
+        staff[role] = django_user_model.objects.create_user(f"walk-{role}", password="pw-for-tests", is_staff=True)
+        staff[role].groups.add(Group.objects.get(name=group))  # created by the migrations
     superuser = django_user_model.objects.create_superuser("walk-admin", "admin@example.org", "pw-for-tests")
-    return {"anonymous": None, "user": user, "editor": editor, "superuser": superuser}
+    return {"anonymous": None, "user": user, **staff, "superuser": superuser}
+
+
+def _internal_annotation(letter: Letter) -> Annotation:
+    text = letter.body_text
+    return Annotation.objects.create(
+        letter=letter,
+        body=f"Ask {INTERNAL_NOTE} before publishing this note.",
+        visibility=Annotation.Visibility.INTERNAL,
+        exact=text[:20],
+        start=0,
+        end=20,
+        suffix=text[20:40],
+    )
 
 
 @pytest.fixture
@@ -73,6 +94,8 @@ def world(import_seeds, django_user_model):
     v33 = Volume.objects.get(identifier=V33)
     secret = _secret_letter(v33)
     published = Letter.objects.select_related("volume").get(volume=v33, number=193)
+    internal_note = _internal_annotation(published)
+    run = ImportRun.objects.create(status=ImportRun.Status.QUEUED, files=[{"name": "quebec.xml", "size": 1}])
     quebec = Volume.objects.get(identifier=QUEBEC)
     quebec_letter = quebec.letters.order_by("number").first()
     only_quebec = Person.objects.filter(letter_links__letter__volume=quebec).exclude(
@@ -88,6 +111,8 @@ def world(import_seeds, django_user_model):
     return SimpleNamespace(
         published=published,
         published_person=Person.objects.get(display_name="Gromyko"),
+        internal_note=internal_note,
+        run=run,
         secret=secret,
         secret_person=secret.letter_people.get().person,
         quebec=quebec,

@@ -13,13 +13,21 @@ from urllib.parse import quote, urlencode
 import pytest
 from django.conf import settings
 
-from catalog import views
+from catalog import queries
 
 from .test_permission_walk import COVERAGE, url_patterns
 
 pytestmark = pytest.mark.django_db
 
-QUERY_PARAMETERS = sorted({*views.FILTER_PARAMS, "page", "format", "sort", "role"})
+QUERY_PARAMETERS = sorted(
+    {
+        *queries.LetterFilter.base_filters,  # the facets and filters of /letters/ and /api/letters/
+        *(f"{role}_page" for role in queries.ROLES),  # a person's letters, paged by role
+        *("q", "scope", "sort", "page", "format", "role", "reported", "repository", "collection", "version"),
+        # OAI-PMH's arguments
+        *("verb", "metadataPrefix", "identifier", "from", "until", "set", "resumptionToken"),
+    }
+)
 
 BAD_VALUES = {
     "nul": "\x00",
