@@ -10,8 +10,8 @@ from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_safe
 
-from catalog import citing, letter_export, oai, sitemaps
-from catalog.models import Letter, Volume
+from catalog import citing, letter_export, oai, queries, sitemaps
+from catalog.models import Letter
 from catalog.rendering import letter_citation
 
 FORMATS = {
@@ -42,7 +42,7 @@ def letter_citation_file(request, identifier: str, number: int, fmt: str):
 
 @require_safe
 def volume_citation_file(request, identifier: str, fmt: str):
-    volume = get_object_or_404(Volume, identifier=identifier)
+    volume = queries.public_volume(identifier)  # something published, or 404 (issue 10, item 13)
     item = citing.volume_csl(volume, citing.public_url(request, volume.get_absolute_url()))
     render, content_type, extension = FORMATS[fmt]
     return _download(render(item), content_type, f"{identifier}.{extension}")
