@@ -97,11 +97,20 @@ def expect_no_server_error(client, url: str, refused: bool) -> str | None:
     return None
 
 
+# Public pages show the same published material to everyone; staff differ only on a letter's own
+# page and its JSON (a draft's preview), so staff walk those (the whole walk takes minutes a role).
+STAFF_DIFFER = re.compile(r"/d\d+/|/api/letters/[^/]+/\d+/")
+
+
 @pytest.mark.parametrize("role", ["anonymous", "editor"])
 def test_query_parameters(world, role):
     client = world.clients[role]
     problems, requests = [], 0
-    for base in public_urls(world):
+    bases = public_urls(world)
+    if role != "anonymous":
+        bases = [base for base in bases if STAFF_DIFFER.search(base)]
+    assert bases
+    for base in bases:
         for name in QUERY_PARAMETERS:
             for label, value in BAD_VALUES.items():
                 requests += 1
@@ -109,7 +118,7 @@ def test_query_parameters(world, role):
                 problem = expect_no_server_error(client, url, refused=refused(value))
                 if problem:
                     problems.append(f"{name}={label}: {problem}")
-    assert requests > 500
+    assert requests > (500 if role == "anonymous" else 100)
     assert not problems, "\n".join(problems)
 
 
