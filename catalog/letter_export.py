@@ -56,6 +56,15 @@ def _pointer(value) -> str:
     return value if value.startswith(("#", "http://", "https://", "frus")) else f"#{value}"
 
 
+# Inline links of the body → TEI: element, attribute, the node's keys in order of preference, and
+# how the value is written (a pointer ``#id`` for people and terms, the target as is for refs).
+LINKS = {
+    "person": ("persName", "corresp", ("ref", "corresp", "key", "target"), _pointer),
+    "term": ("gloss", "target", ("ref", "target", "key"), _pointer),
+    "ref": ("ref", "target", ("target", "ref", "href"), xml_text),
+}
+
+
 class _Builder:
     def __init__(self, letter: Letter, notes: dict[int, Footnote]):
         self.letter = letter
@@ -99,23 +108,12 @@ class _Builder:
         elif tag in HI:
             element = etree.SubElement(parent, _T + "hi", rend=HI[tag])
             self.children(element, children)
-        elif tag == "person":
-            element = etree.SubElement(parent, _T + "persName")
-            key = next((node[k] for k in ("ref", "corresp", "key", "target") if node.get(k)), "")
+        elif tag in LINKS:
+            name, attribute, keys, value = LINKS[tag]
+            element = etree.SubElement(parent, _T + name)
+            key = next((node[k] for k in keys if node.get(k)), "")
             if key:
-                element.set("corresp", _pointer(key))
-            self.children(element, children)
-        elif tag == "term":
-            element = etree.SubElement(parent, _T + "gloss")
-            key = next((node[k] for k in ("ref", "target", "key") if node.get(k)), "")
-            if key:
-                element.set("target", _pointer(key))
-            self.children(element, children)
-        elif tag == "ref":
-            element = etree.SubElement(parent, _T + "ref")
-            target = next((node[k] for k in ("target", "ref", "href") if node.get(k)), "")
-            if target:
-                element.set("target", xml_text(target))
+                element.set(attribute, value(key))
             self.children(element, children)
         else:
             self.children(parent, children)
