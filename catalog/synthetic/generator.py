@@ -263,16 +263,16 @@ HEADING_TYPES = [
     ("message", 4, 3),
     ("memorandum for the record", 4, 1),
     ("minutes", 3, 1),
-    ("summary of conclusions", 2, 0.5),
-    ("backchannel message", 2, 0.5),
-    ("intelligence estimate", 1.5, 0.5),
-    ("intelligence report", 2, 0.5),
+    ("summary of conclusions", 2, 1),
+    ("backchannel message", 2, 1),
+    ("intelligence estimate", 1.5, 1),
+    ("intelligence report", 2, 1),
     ("airgram", 3, 1),
     ("paper", 3, 2),
     ("note", 1.5, 3),
     ("record", 2, 2),
     ("report", 2, 2),
-    ("diary entry", 0.5, 0.5),
+    ("diary entry", 1, 1),
     ("statement", 1.5, 1),
     ("correspondence", 1, 30),
     ("other", 1, 1),
@@ -343,7 +343,8 @@ class Manifest:
                 "organizations": self.organizations,
                 "bytes": self.bytes,
             },
-            "volumes": [asdict(v) for v in self.volumes],
+            # File names, not paths: the same arguments write the same manifest wherever it is written.
+            "volumes": [{**asdict(v), "path": Path(v.path).name} for v in self.volumes],
         }
 
     def summary(self) -> str:
@@ -457,8 +458,10 @@ def series_runs() -> list[list[VolumeSlot]]:
     runs: list[list[VolumeSlot]] = []
 
     def add(slots: list[VolumeSlot]) -> None:
-        for start in range(0, len(slots), RUN):
-            runs.append(slots[start : start + RUN])
+        chunks = [slots[start : start + RUN] for start in range(0, len(slots), RUN)]
+        if len(chunks) > 1 and len(chunks[-1]) == 1:  # never a run of one: its volume would share no era
+            chunks[-2].extend(chunks.pop())
+        runs.extend(chunks)
 
     for year in range(1861, 1932):
         slots = [VolumeSlot(f"frus{year}", "", 0, 0, year, year)]
@@ -672,7 +675,7 @@ class VolumeWriter:
         target = self.rng.randint(1, total)
         if target == self.number:
             target = target % total + 1
-        self.manifest.cross_references += 1
+        self.references.add(("", target))
         if self.rng.random() < 0.5:
             return f'See <ref target="#d{target}">Document {target}</ref>.'
         month = MONTHS[self.rng.randrange(12)]
@@ -690,7 +693,7 @@ class VolumeWriter:
         if other is self.slot:
             return self.same_volume_reference()
         target = self.rng.randint(1, other.documents)
-        self.manifest.cross_references += 1
+        self.references.add((other.identifier, target))
         label = escape(other.label)
         verb = self.rng.choice(["Printed in", "Scheduled for publication in", "See"])
         return (
@@ -889,6 +892,7 @@ class VolumeWriter:
         rng = self.rng
         self.number = number
         self.note_number = 0
+        self.references: set[tuple[str, int]] = set()  # the importer keeps one per target and letter
         kind = self.kinds[_pick(self.kind_weights, rng.random() * self.kind_weights[-1])]
         self.manifest.doc_types[kind] = self.manifest.doc_types.get(kind, 0) + 1
         footnotes = MIN_FOOTNOTES + min(MAX_FOOTNOTES - MIN_FOOTNOTES, int(rng.expovariate(1 / 1.6)))
@@ -940,6 +944,7 @@ class VolumeWriter:
             )
         self.manifest.documents += 1
         self.manifest.footnotes += footnotes
+        self.manifest.cross_references += len(self.references)
         return f'<div type="document" n="{number}" xml:id="d{number}"{attrs}>\n{"".join(parts)}</div>\n'
 
     def subject(self) -> str:
