@@ -69,6 +69,8 @@ zo mar ost ri ve chen al dor sku ne vil tra ho len
 qui bre mos ta"""
 )
 _LN_TAIL = math.log(TAIL_RANKS)
+# Sentence lengths in words, drawn with a random byte: 6–30, 18 on average.
+SENTENCE_LENGTHS = tuple(6 + round(24 * (i + 0.5) / 256) for i in range(256))
 
 
 def word_table() -> list:
@@ -381,7 +383,7 @@ def make_population(seed: int, size: int = POPULATION) -> list[Person]:
         if rng.random() < 0.6:
             forenames += f" {chr(65 + rng.randrange(26))}."
         suffix = rng.choice(SUFFIXES) if rng.random() < 0.03 else ""
-        key = normalise(" ".join((forenames, surname, suffix)))
+        key = f"{forenames} {surname} {suffix}"  # the lists hold no two spellings of one name
         if key in seen:
             continue
         seen.add(key)
@@ -590,6 +592,8 @@ class VolumeWriter:
 
     # words -----------------------------------------------------------------------------------------------
     def words(self, count: int) -> list[str]:
+        """``count`` words drawn from the table (at least two): real words by their frequency, tail words
+        by rank (log-uniform ranks: a Zipf distribution)."""
         count = max(2, count)
         indices = array("H", self.rng.randbytes(2 * count))
         if sys.byteorder == "big":
@@ -601,33 +605,33 @@ class VolumeWriter:
         return list(drawn)
 
     def sentences(self, words: list[str], notes: int = 0, mentions: int = 0) -> str:
-        """Words made into sentences, with people and terms among them and notes at sentence ends."""
-        rng = self.rng
-        out: list[str] = []
-        at = 0
+        """Words made into sentences (a capital, a comma in long ones, a full stop), with people and
+        terms among them and ``notes`` footnotes at sentence ends, numbered in reading order."""
+        random_ = self.rng.random
         total = len(words)
-        while at < total:
-            length = min(total - at, rng.randint(6, 30))
-            sentence = words[at : at + length]
+        for _ in range(mentions):
+            if random_() < 0.5:
+                where = int(random_() * total)
+                words[where] += " " + (self.titled(self.person()) if random_() < 0.6 else self.gloss())
+        ends = []
+        at = 0
+        lengths = operator.itemgetter(*self.rng.randbytes(total // 6 + 2))(SENTENCE_LENGTHS)
+        for length in lengths:
+            first = words[at]
+            words[at] = first[:1].upper() + first[1:]
+            if length > 12 and at + length < total:
+                words[at + (length >> 1)] += ","
             at += length
-            if mentions and rng.random() < 0.5:
-                mentions -= 1
-                where = rng.randrange(len(sentence))
-                if rng.random() < 0.6:
-                    sentence.insert(where, self.titled(self.person()))
-                else:
-                    sentence.insert(where, self.gloss())
-            if length > 12:
-                comma = rng.randrange(3, length - 3)
-                sentence[comma] += ","
-            first = sentence[0]
-            sentence[0] = first[:1].upper() + first[1:]
-            out.append(" ".join(sentence) + ".")
+            if at >= total:
+                break
+            words[at - 1] += "."
+            ends.append(at - 1)
+        words[-1] += "."
+        ends.append(total - 1)
         if notes:
-            places = sorted(rng.randrange(len(out)) for _ in range(notes))
-            for place in reversed(places):
-                out[place] += self.note_marker()
-        return " ".join(out)
+            for place in sorted(ends[int(random_() * len(ends))] for _ in range(notes)):
+                words[place] += self.note_marker()
+        return " ".join(words)
 
     def paragraph(self, count: int, notes: int = 0, mentions: int = 0, tag: str = "p") -> str:
         words = self.words(count)
@@ -635,15 +639,22 @@ class VolumeWriter:
         if self.page_words > PAGE_WORDS:
             self.page_words -= PAGE_WORDS
             k = max(0, len(words) - 1 - self.page_words)
-            word = words[k]
             self.page += 1
             pb = self.pb()
-            if len(word) >= 6 and word.isalpha() and self.rng.random() < 0.6:
+            # A third of the breaks split a word ("confi<pb/>dence"): the nearest long word. The first
+            # break of a volume that falls inside a paragraph always does, so every volume has one.
+            if not self.manifest.page_breaks_in_words or self.rng.random() < 0.35:
+                k = next(
+                    (i for i in (k, k + 1, k - 1, k + 2, k - 2) if 0 <= i < len(words) and _splittable(words[i])), -1
+                )
+            word = words[k]
+            if k >= 0 and _splittable(word):
                 cut = self.rng.randint(2, len(word) - 3)
                 words[k] = word[:cut] + pb + word[cut:]
                 self.manifest.page_breaks_in_words += 1
             else:
-                words[k] = pb + " " + word
+                k = max(0, k)
+                words[k] = pb + " " + words[k]
         return f"<{tag}>{self.sentences(words, notes, mentions)}</{tag}>\n"
 
     def pb(self) -> str:
@@ -702,22 +713,27 @@ class VolumeWriter:
         )
 
     def citation(self) -> str:
-        """An archival citation in one of the real shapes (no classification)."""
+        """An archival citation in one of the real shapes of its era (no classification)."""
         rng = self.rng
         year = rng.randint(self.slot.first_year, self.slot.last_year)
         choice = rng.randrange(10)
         box = rng.randint(1, 2400)
-        folder = self.folder(year)
-        if year < 1950 and choice < 5:
+        if year < 1906 and choice < 6:  # the bound volumes of the Department's correspondence
+            country = rng.choice(COUNTRIES)[0].removeprefix("the ")
+            series = rng.choice(["Diplomatic Instructions", "Despatches from United States Ministers to", "Notes to"])
+            if series == "Diplomatic Instructions":
+                series += ","
+            return f"National Archives, RG 59, {series} {country}, vol. {rng.randint(1, 60)}, No. {rng.randint(1, 999)}"
+        if 1906 <= year < 1950 and choice < 5:  # a bare decimal file number, as the older volumes print it
             return f"{rng.randint(100, 899)}.{rng.randint(0, 99):02d}/{rng.randint(1, 9999)}"
         if choice < 3:
             return self.national_archives(year)
         library = _library(year)
         if choice < 7 and library:
             series = rng.choice(LIBRARY_SERIES)
-            return f"{library}, {series}, Box {box}, {folder}"
-        repository = rng.choice(OTHER_REPOSITORIES)
-        return f"{repository}, Box {box}, {folder}"
+            return f"{library}, {series}, Box {box}, {self.folder(year)}"
+        repositories = [name for name, first, last in OTHER_REPOSITORIES if first <= year <= last]
+        return f"{rng.choice(repositories)}, Box {box}, {self.folder(year)}"
 
     def national_archives(self, year: int) -> str:
         rng = self.rng
@@ -927,8 +943,14 @@ class VolumeWriter:
             parts.append(f'<list type="participants">\n<head>PARTICIPANTS</head>\n{items}</list>\n')
         if kind == "letter":
             parts.append(f"<opener>\n<salute>{rng.choice(SALUTES)}</salute>\n</opener>\n")
-        length = int(min(3000, max(40, rng.lognormvariate(5.2, 0.75))))
-        paragraphs = max(1, length // rng.randint(50, 110))
+        # Words of text: the older volumes print short despatches (median ~130 words), the modern ones
+        # long memoranda (median ~400, a tail to thousands), as the real excerpts in fixtures/ do.
+        if self.old:
+            length = int(min(3000, max(30, rng.lognormvariate(4.9, 0.7))))
+            paragraphs = max(1, length // rng.randint(40, 90))
+        else:
+            length = int(min(6000, max(40, rng.lognormvariate(6.0, 0.8))))
+            paragraphs = max(1, length // rng.randint(60, 140))
         per = max(2, length // paragraphs)
         placed = [0] * paragraphs
         for _ in range(text_notes):
@@ -1001,7 +1023,11 @@ class VolumeWriter:
         libraries = [lib for lib in LIBRARIES if lib[1] <= self.slot.last_year and lib[2] >= self.slot.first_year]
         repositories = ["National Archives and Records Administration, College Park, Maryland"]
         repositories += [f"{name}, {place}" for name, _, _, place in libraries]
-        repositories += [r.split(",")[0] for r in rng.sample(OTHER_REPOSITORIES, 4)]
+        span = (self.slot.first_year, self.slot.last_year)
+        others = [name for name, first, last in OTHER_REPOSITORIES if first <= span[1] and last >= span[0]]
+        for name in rng.sample(others, min(4, len(others))):
+            if name.split(",")[0] not in repositories:
+                repositories.append(name.split(",")[0])
         items = []
         for repository in repositories:
             series = "".join(f"<item>{s}</item>\n" for s in rng.sample(LIBRARY_SERIES, 3))
@@ -1059,6 +1085,7 @@ class VolumeWriter:
 
 
 LIBRARIES = [  # name, first year, last year, place
+    ("Hoover Library", 1929, 1933, "West Branch, Iowa"),
     ("Roosevelt Library", 1933, 1945, "Hyde Park, New York"),
     ("Truman Library", 1945, 1953, "Independence, Missouri"),
     ("Eisenhower Library", 1953, 1961, "Abilene, Kansas"),
@@ -1085,23 +1112,45 @@ LIBRARY_SERIES = [
     "Map Room Files",
     "President’s Secretary’s File, Subject File",
 ]
-OTHER_REPOSITORIES = [
-    "Library of Congress, Manuscript Division, Harriman Papers",
-    "Library of Congress, Manuscript Division, Kissinger Papers",
-    "Library of Congress, Manuscript Division, Papers of Harold Brown",
-    "Central Intelligence Agency, Executive Registry Files, Job 80–M01048A",
-    "Central Intelligence Agency, Files of the Director of Central Intelligence, Job 80–B01285A",
-    "Washington National Records Center, RG 330, OSD Files: FRC 71 A 6489",
-    "Washington National Records Center, RG 218, JCS Records",
-    "Department of State, S/S Files: Lot 66 D 149",
-    "Department of State, INR/EAP Files",
-    "Department of Defense, Office of the Secretary of Defense, Historical Office",
-    "Hoover Institution, Hornbeck Papers",
-    "Naval Historical Center, Operational Archives",
-    "Federal Records Center, Suitland, RG 84, Embassy Files",
-    "Princeton University, Seeley G. Mudd Manuscript Library, Dulles Papers",
-    "Yale University Library, Stimson Papers",
-    "Massachusetts Historical Society, Lodge Papers",
+OTHER_REPOSITORIES = [  # citation (before "Box"), first year, last year
+    ("Library of Congress, Manuscript Division, Seward Papers", 1861, 1869),
+    ("Library of Congress, Manuscript Division, Hamilton Fish Papers", 1869, 1877),
+    ("Houghton Library, Harvard University, Sumner Papers", 1861, 1874),
+    ("Library of Congress, Manuscript Division, Bayard Papers", 1885, 1889),
+    ("Library of Congress, Manuscript Division, Blaine Papers", 1881, 1892),
+    ("Library of Congress, Manuscript Division, Gresham Papers", 1893, 1895),
+    ("Library of Congress, Manuscript Division, Hay Papers", 1898, 1905),
+    ("Library of Congress, Manuscript Division, Root Papers", 1905, 1909),
+    ("Library of Congress, Manuscript Division, Knox Papers", 1909, 1913),
+    ("Library of Congress, Manuscript Division, Bryan Papers", 1913, 1915),
+    ("Library of Congress, Manuscript Division, Lansing Papers", 1915, 1920),
+    ("Library of Congress, Manuscript Division, Hughes Papers", 1921, 1925),
+    ("Minnesota Historical Society, Kellogg Papers", 1925, 1929),
+    ("Yale University Library, Stimson Papers", 1929, 1945),
+    ("Library of Congress, Manuscript Division, Hull Papers", 1933, 1944),
+    ("Hoover Institution, Hornbeck Papers", 1928, 1944),
+    ("Massachusetts Historical Society, Lodge Papers", 1895, 1924),
+    ("Naval Historical Center, Operational Archives", 1898, 1991),
+    ("Federal Records Center, Suitland, RG 84, Embassy Files", 1912, 1975),
+    ("Library of Congress, Manuscript Division, Harriman Papers", 1941, 1986),
+    ("Princeton University, Seeley G. Mudd Manuscript Library, Dulles Papers", 1945, 1959),
+    ("Department of State, S/S Files: Lot 66 D 149", 1945, 1966),
+    ("Central Intelligence Agency, Executive Registry Files, Job 80–M01048A", 1947, 1991),
+    ("Central Intelligence Agency, Files of the Director of Central Intelligence, Job 80–B01285A", 1950, 1991),
+    ("Washington National Records Center, RG 330, OSD Files: FRC 71 A 6489", 1947, 1991),
+    ("Washington National Records Center, RG 218, JCS Records", 1947, 1991),
+    ("Department of Defense, Office of the Secretary of Defense, Historical Office", 1947, 1991),
+    ("Department of State, INR/EAP Files", 1960, 1991),
+    ("Library of Congress, Manuscript Division, Kissinger Papers", 1969, 1977),
+    ("Library of Congress, Manuscript Division, Papers of Harold Brown", 1977, 1981),
+    ("National Security Council, Washington, Subject Files", 1947, 1991),
+    ("U.S. Army Military History Institute, Ridgway Papers", 1945, 1960),
+    ("George C. Marshall Foundation, Marshall Papers", 1939, 1951),
+    ("MacArthur Memorial, RG 5, Records of General Headquarters", 1941, 1951),
+    ("University of Virginia, Alderman Library, Stettinius Papers", 1943, 1946),
+    ("Council on Foreign Relations, Records of Groups", 1921, 1975),
+    ("Joint Chiefs of Staff, Records of the Chairman", 1942, 1991),
+    ("Columbia University, Rare Book and Manuscript Library, Oral History Collection", 1950, 1985),
 ]
 MEETING_PLACES = ["White House Situation Room", "Cabinet Room", "Secretary’s office", "Oval Office"]
 PAPER_OFFICES = [
@@ -1143,6 +1192,10 @@ COUNTRY_CODES = [
 ]
 DECIMAL_SPANS = [(1910, 1929), (1930, 1939), (1940, 1944), (1945, 1949), (1950, 1954), (1955, 1959), (1960, 1963)]
 CENTRAL_SPANS = [(1963, 1963), (1964, 1966), (1967, 1969), (1970, 1973)]
+
+
+def _splittable(word: str) -> bool:
+    return len(word) >= 6 and word.isalpha()
 
 
 def _library(year: int) -> str:
