@@ -45,6 +45,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from xml.sax.saxutils import escape
 
+from catalog.rendering import to_roman
 from catalog.vocabulary import normalise
 
 from .wordlist import TERMS_FILE, read_table
@@ -215,8 +216,6 @@ East Region; Mexico and Central America; Laos; Indonesia; Philippines; Canada; G
 Intelligence Community; Eastern Mediterranean; North Africa; Sub-Saharan Africa; Chile; Brazil""".replace("\n", " ")
 THEMES = [t.strip() for t in THEMES.split(";")]
 MONTHS = _split("""January February March April May June July August September October November December""")
-ROMAN = [(1000, "M"), (900, "CM"), (500, "D"), (400, "CD"), (100, "C"), (90, "XC"), (50, "L"), (40, "XL"),
-         (10, "X"), (9, "IX"), (5, "V"), (4, "IV"), (1, "I")]  # fmt: skip
 CLASSIFICATIONS = [
     ("Secret", 30),
     ("Top Secret", 10),
@@ -279,15 +278,6 @@ HEADING_TYPES = [
     ("correspondence", 1, 30),
     ("other", 1, 1),
 ]
-
-
-def roman(number: int) -> str:
-    out = []
-    for value, numeral in ROMAN:
-        while number >= value:
-            out.append(numeral)
-            number -= value
-    return "".join(out)
 
 
 # -- the manifest -------------------------------------------------------------------------------------
@@ -436,7 +426,7 @@ class VolumeSlot:
     def label(self) -> str:
         """ "1964–1968, vol. XII, Western Europe", as FRUS is cited."""
         years = self.subseries.replace("-", "–") if self.subseries else str(self.first_year)
-        number = f", vol. {roman(self.number)}" if self.number else ""
+        number = f", vol. {to_roman(self.number)}" if self.number else ""
         part = f", Part {self.part}" if self.part else ""
         return f"{years}{number}{part}, {self.theme}"
 
@@ -764,7 +754,7 @@ class VolumeWriter:
         country = rng.choice(COUNTRIES)[0].removeprefix("the ")
         shape = rng.randrange(5)
         if shape == 0:
-            return f"{country}, Vol. {roman(rng.randint(1, 12))}"
+            return f"{country}, Vol. {to_roman(rng.randint(1, 12))}"
         if shape == 1:
             a = rng.randint(1, 12)
             return f"{country}: {a}–{min(12, a + rng.randint(0, 5))}/{str(year)[2:]}"
@@ -988,17 +978,17 @@ class VolumeWriter:
         rng = self.rng
         if slot.subseries:
             years = slot.subseries.replace("-", "–")
-            complete = f"Foreign Relations of the United States, {years}, Volume {roman(slot.number)}"
+            complete = f"Foreign Relations of the United States, {years}, Volume {to_roman(slot.number)}"
             complete += f", Part {slot.part}" if slot.part else ""
             complete += f", {slot.theme}"
             subseries = f'<title type="subseries">{slot.subseries}</title>\n'
         else:
             complete = f"Papers Relating to the Foreign Relations of the United States, {slot.first_year}"
             if slot.number:
-                complete += f", Volume {roman(slot.number)}"
+                complete += f", Volume {to_roman(slot.number)}"
             complete += f", {slot.theme}"
             subseries = ""
-        number = f'<title type="volumenumber">Volume {roman(slot.number)}</title>\n' if slot.number else ""
+        number = f'<title type="volumenumber">Volume {to_roman(slot.number)}</title>\n' if slot.number else ""
         editor = self.persons[rng.randrange(len(self.persons))][1]
         published = min(2025, slot.last_year + rng.randint(15, 40))
         self.manifest.title = complete
