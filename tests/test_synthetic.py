@@ -16,6 +16,7 @@ from catalog.synthetic.generator import (
     HEADING_TYPES,
     MAX_DOCUMENTS,
     MIN_DOCUMENTS,
+    VolumeSlot,
     VolumeWriter,
     make_population,
     plan_volumes,
@@ -110,18 +111,27 @@ def test_manifest_json_is_the_manifest(small):
 # -- the words ----------------------------------------------------------------------------------------
 def test_words_follow_real_frus_frequencies(mid):
     out, manifest, parsed = mid
+    # The committed table cuts the real texts of fixtures/ into words and common phrases: every word
+    # of them counted once.
     table = read_table()
-    assert table[0] == ("the", 1132)  # the committed table counts the real texts in fixtures/
-    assert dict(table)["President"] == 44
-    counts = Counter()
-    for _, letters in parsed.values():
-        for letter in letters:
-            counts.update(re.findall(r"[A-Za-z’'\-]+", letter.body_text))
+    words = Counter()
+    for unit, count in table:
+        for word in unit.split():
+            words[word] += count
+    assert sum(words.values()) == 16441
+    assert words.most_common(3) == [("the", 1132), ("of", 527), ("to", 524)]
+    assert words["President"] == 44
+    assert dict(table)["strategic arms"] == 8 and dict(table)["Soviet Union"] == 16
+
+    bodies = " ".join(letter.body_text for _, letters in parsed.values() for letter in letters)
+    counts = Counter(re.findall(r"[A-Za-z’'\-]+", bodies))
     total = sum(counts.values())
-    # "the" is the commonest word, as in the real text (about 6.9 % there); "President" common.
+    # "the" is the commonest word, as in the real text (6.9 % there); "President" common.
     assert counts.most_common(1)[0][0] == "the"
     assert 0.055 < counts["the"] / total < 0.08
     assert counts["President"] > 100
+    # Common phrases stay phrases: drawn word by word, "strategic arms" would hardly ever occur.
+    assert bodies.count("strategic arms") > 20
     # Rare words are rare: most distinct words occur once or twice (the Zipf tail).
     once_or_twice = sum(1 for c in counts.values() if c <= 2)
     assert once_or_twice / len(counts) > 0.5
@@ -194,6 +204,16 @@ def test_source_notes_over_the_series_cite_a_few_dozen_repositories_and_thousand
     assert repositories.most_common(1)[0][0] == "National Archives"
     assert {"Carter Library", "Truman Library", "Library of Congress, Manuscript Division"} <= set(repositories)
     assert len({(c.repository, c.box) for c in citations if c.box}) > 5000
+
+
+def test_every_year_of_the_series_has_source_notes():
+    population = make_population(1)
+    plan = plan_volumes(2, 1, 5)
+    for year in range(1861, 1992):
+        slot = VolumeSlot(f"frus{year}", "", 0, 0, year, year, theme="China", documents=5)
+        writer = VolumeWriter(slot, 0, 1, [slot, *plan], population)
+        for _ in range(60):
+            assert parse_source_note(writer.source_note()).citations
 
 
 def test_page_breaks_fall_inside_words(mid):

@@ -64,6 +64,7 @@ _split = str.split  # word lists written as text
 # -- the words --------------------------------------------------------------------------------------
 _TAIL = object()
 _TABLE: list | None = None
+_UNITS_PER_WORD = 1.0  # entries drawn for a word of text (phrases hold two or three)
 _SYLLABLES = _split(
     """ka lo ver mi dan sor tel ba ru nis gor fa lin pe
 zo mar ost ri ve chen al dor sku ne vil tra ho len
@@ -75,8 +76,8 @@ SENTENCE_LENGTHS = tuple(6 + round(24 * (i + 0.5) / 256) for i in range(256))
 
 
 def word_table() -> list:
-    """65,536 slots: each real word in proportion to its count, the rest the rare tail's."""
-    global _TABLE
+    """65,536 slots: each real word or phrase in proportion to its count, the rest the rare tail's."""
+    global _TABLE, _UNITS_PER_WORD
     if _TABLE is None:
         rows = read_table()
         total = sum(count for _, count in rows)
@@ -85,7 +86,10 @@ def word_table() -> list:
         for word, count in rows:
             table.extend([escape(word)] * max(1, round(count * real_slots / total)))
         table = table[:65536]
-        table.extend([_TAIL] * (65536 - len(table)))
+        words = sum(len(unit.split()) for unit in table)
+        tail = 65536 - len(table)
+        table.extend([_TAIL] * tail)
+        _UNITS_PER_WORD = 65536 / (words + tail)
         _TABLE = table
     return _TABLE
 
@@ -582,9 +586,9 @@ class VolumeWriter:
 
     # words -----------------------------------------------------------------------------------------------
     def words(self, count: int) -> list[str]:
-        """``count`` words drawn from the table (at least two): real words by their frequency, tail words
-        by rank (log-uniform ranks: a Zipf distribution)."""
-        count = max(2, count)
+        """About ``count`` words drawn from the table (at least two entries): real words and phrases by
+        their frequency, tail words by rank (log-uniform ranks: a Zipf distribution)."""
+        count = max(2, round(count * _UNITS_PER_WORD))
         indices = array("H", self.rng.randbytes(2 * count))
         if sys.byteorder == "big":
             indices.byteswap()
@@ -625,10 +629,10 @@ class VolumeWriter:
 
     def paragraph(self, count: int, notes: int = 0, mentions: int = 0, tag: str = "p") -> str:
         words = self.words(count)
-        self.page_words += len(words)
+        self.page_words += count
         if self.page_words > PAGE_WORDS:
             self.page_words -= PAGE_WORDS
-            k = max(0, len(words) - 1 - self.page_words)
+            k = max(0, len(words) - 1 - self.page_words * len(words) // max(1, count))
             self.page += 1
             pb = self.pb()
             # A third of the breaks split a word ("confi<pb/>dence"): the nearest long word. The first
@@ -723,6 +727,8 @@ class VolumeWriter:
             series = rng.choice(LIBRARY_SERIES)
             return f"{library}, {series}, Box {box}, {self.folder(year)}"
         repositories = [name for name, first, last in OTHER_REPOSITORIES if first <= year <= last]
+        if not repositories:
+            return self.national_archives(year)
         return f"{rng.choice(repositories)}, Box {box}, {self.folder(year)}"
 
     def national_archives(self, year: int) -> str:
@@ -1106,6 +1112,8 @@ OTHER_REPOSITORIES = [  # citation (before "Box"), first year, last year
     ("Library of Congress, Manuscript Division, Seward Papers", 1861, 1869),
     ("Library of Congress, Manuscript Division, Hamilton Fish Papers", 1869, 1877),
     ("Houghton Library, Harvard University, Sumner Papers", 1861, 1874),
+    ("Library of Congress, Manuscript Division, Evarts Papers", 1877, 1881),
+    ("National Archives, RG 45, Naval Records Collection", 1861, 1910),
     ("Library of Congress, Manuscript Division, Bayard Papers", 1885, 1889),
     ("Library of Congress, Manuscript Division, Blaine Papers", 1881, 1892),
     ("Library of Congress, Manuscript Division, Gresham Papers", 1893, 1895),

@@ -6,9 +6,10 @@ volume excerpts and two plain-text documents, public domain). Rebuild it with
 
     .venv/bin/python -m catalog.synthetic.wordlist fixtures/*.xml fixtures/*/*.txt
 
-Counting keeps a word's case, except that a capitalised word is counted with its lower-case form
-when that form is the more frequent one ("The" at a sentence start counts as "the"; "President"
-stays "President").
+The entries are words and common phrases (two or three words seen at least three times: "Soviet
+Union", "strategic arms"); see ``count_words``. Counting keeps a word's case, except that a
+capitalised word is counted with its lower-case form when that form is the more frequent one ("The"
+at a sentence start counts as "the"; "President" stays "President").
 """
 
 from __future__ import annotations
@@ -19,6 +20,8 @@ from collections import Counter
 from pathlib import Path
 
 WORDS_FILE = Path(__file__).with_name("words.tsv")
+PHRASE_MIN_COUNT = 3
+SENTENCE_BREAK = re.compile(r"[.;:?!()\[\]“”\"—]+|\n")
 TOKEN = re.compile(r"[A-Za-z\u00c0-\u017f](?:[A-Za-z\u00c0-\u017f’'\-]*[A-Za-z\u00c0-\u017f])?|\d+")
 
 
@@ -33,16 +36,41 @@ def document_texts(path: Path) -> list[str]:
     return ["".join(div.itertext()) for div in tree.iterfind(".//tei:div[@type='document']", ns)]
 
 
-def count_words(texts: list[str]) -> Counter:
-    raw = Counter(token for text in texts for token in TOKEN.findall(text))
-    folded: Counter = Counter()
-    for word, count in raw.items():
+def count_words(texts: list[str], min_count: int = PHRASE_MIN_COUNT) -> Counter:
+    """Counts of the units the real text is made of: a word, or a phrase of two or three words that
+    occurs ``min_count`` times or more ("Soviet Union", "strategic arms", "of the"). Each sentence is
+    cut greedily into units, so every word is counted once and drawing units by these counts keeps the
+    words' frequencies while common phrases stay phrases (phrase searches find what they would)."""
+    sentences = [TOKEN.findall(chunk) for text in texts for chunk in SENTENCE_BREAK.split(text)]
+    raw = Counter(token for sentence in sentences for token in sentence)
+
+    def fold(word: str) -> str:
         lower = word.lower()
-        if word != lower and raw.get(lower, 0) >= count:
-            folded[lower] += count
-        else:
-            folded[word] += count
-    return folded
+        return lower if word != lower and raw.get(lower, 0) >= raw[word] else word
+
+    sentences = [[fold(token) for token in sentence] for sentence in sentences]
+    grams = Counter(
+        tuple(sentence[i : i + n]) for sentence in sentences for n in (2, 3) for i in range(len(sentence) - n + 1)
+    )
+
+    def best(sentence: list[str], i: int) -> tuple[int, int]:
+        """(length, count) of the phrase to take at ``i``: the longest that is common enough."""
+        for n in (3, 2):
+            gram = tuple(sentence[i : i + n])
+            if len(gram) == n and grams[gram] >= min_count:
+                return n, grams[gram]
+        return 1, 0
+
+    units: Counter = Counter()
+    for sentence in sentences:
+        i = 0
+        while i < len(sentence):
+            n, count = best(sentence, i)
+            if n > 1 and i + 1 < len(sentence) and best(sentence, i + 1)[1] > count:
+                n = 1  # "the | Soviet Union": the phrase that starts at the next word is the commoner
+            units[" ".join(sentence[i : i + n])] += 1
+            i += n
+    return units
 
 
 def write_table(counts: Counter, path: Path = WORDS_FILE) -> None:
