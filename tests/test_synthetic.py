@@ -3,6 +3,7 @@
 import json
 import re
 from collections import Counter
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -175,6 +176,14 @@ def test_dates_lie_in_the_volume_years_with_some_undated(mid):
                 assert volume.first_year <= letter.date_min.year <= volume.last_year + 1
                 assert 1861 <= letter.date_min.year <= 1991
     assert precisions[""] > 0  # undated (editorial notes, "undated." datelines)
+    # Approximate: a range (from/to) or an editor's estimate (notBefore/notAfter), read to the day.
+    spans = [
+        letter
+        for v in manifest.volumes
+        for letter in parsed[v.identifier][1]
+        if letter.date_min and letter.date_precision == "day" and letter.date_max - letter.date_min > timedelta(days=1)
+    ]
+    assert len(spans) > 10
     assert precisions["day"] > precisions["time"] > precisions["month"] > 0
 
 

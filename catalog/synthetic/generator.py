@@ -887,6 +887,14 @@ class VolumeWriter:
             until = f"{MONTHS[end.month - 1]} {end.day}, {end.year}"
             date = f'<date from="{iso}" to="{end.isoformat()}">{written}–{until}</date>'
             low, high = f"{iso}T00:00:00", f"{end.isoformat()}T23:59:59"
+        elif roll < 0.09:  # an editor's estimate: "[circa March 1977]"
+            start = day.replace(day=1)
+            end = _month_end(day)
+            date = (
+                f'<date notBefore="{start.isoformat()}" notAfter="{end.isoformat()}">'
+                f"[circa {MONTHS[day.month - 1]} {day.year}]</date>"
+            )
+            low, high = f"{start.isoformat()}T00:00:00", f"{end.isoformat()}T23:59:59"
         elif roll < 0.4 and kind not in ("letter", "paper"):
             hour, minute = rng.randint(7, 22), rng.choice([0, 0, 15, 30, 45, 10])
             clock = f"{(hour - 1) % 12 + 1}:{minute:02d} {'a.m.' if hour < 12 else 'p.m.'}"
