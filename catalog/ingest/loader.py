@@ -962,10 +962,12 @@ class VolumeLoader:
         ids = sorted(self.report.written_ids | touched)
         for start in range(0, len(ids), BATCH_SIZE):  # in batches: memory stays bounded
             checks.refresh_letters(ids[start : start + BATCH_SIZE])
-        if self.file_checksum:
-            Volume.objects.filter(pk=self.volume.pk).update(
-                import_checksum=self.file_checksum, import_letters=Letter.objects.filter(volume=self.volume).count()
-            )
+        # The file is skipped next time only if this import settled everything: a conflict (of a
+        # letter, the volume, a term) is reported again by every import until an editor settles it.
+        checksum = "" if self.report.conflicts else self.file_checksum
+        letters = Letter.objects.filter(volume=self.volume).count()
+        if (self.volume.import_checksum, self.volume.import_letters) != (checksum, letters):
+            Volume.objects.filter(pk=self.volume.pk).update(import_checksum=checksum, import_letters=letters)
         # self.report.written_ids: every letter this volume's import created or updated.
 
 

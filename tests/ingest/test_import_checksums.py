@@ -124,6 +124,21 @@ class TestReimport:
         assert [(c.number, c.forced) for c in forced.conflicts] == [(195, True)]
         assert EDITED in Letter.objects.get(number=195).body_text
 
+    def test_a_volume_conflict_is_reported_by_every_import_of_the_same_file(self, tmp_path):
+        load(TEI_V33)
+        Volume.objects.update(title="Edited title")
+        changed = tmp_path / "v33.xml"
+        changed.write_text(
+            TEI_V33.read_text(encoding="utf-8").replace("SALT II, 1972–1980</title>", "SALT II, rev.</title>", 1),
+            encoding="utf-8",
+        )
+        # The front matter changed: every document is read once; then the file is read, its documents skipped.
+        for skipped in (0, 11):
+            report = load(changed)
+            assert [(c.label, c.field) for c in report.conflicts] == [("volume", "title")]
+            assert report.skipped_by_checksum == skipped
+        assert Volume.objects.get().title == "Edited title"
+
 
 @pytest.mark.django_db
 class TestBatches:
