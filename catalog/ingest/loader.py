@@ -418,6 +418,12 @@ class VolumeLoader:
             self.people.resolve(person)
         self.report.sources_listed = len(record.collections)
         if record.collections:
+            # The listed sources already in the catalog, in one query rather than one each.
+            for source in ArchivalSource.objects.filter(
+                repository__in={c.repository for c in record.collections},
+                collection__in={c.collection for c in record.collections},
+            ):
+                self.sources_cache.setdefault((source.repository, source.collection, source.box, source.folder), source)
             consulted = [
                 self.source_for(c.repository, c.collection, c.box, c.folder, c.raw) for c in record.collections
             ]
