@@ -1,18 +1,36 @@
-"""Benchmark: import a synthetic ~20 MB FRUS TEI volume end to end, then re-import it unchanged.
+"""Benchmark: import a synthetic FRUS TEI volume; first import, unchanged re-import, 5% changed release.
 
 Builds the volume with ``bench_tei_parse.build_volume`` (the v33 excerpt's documents repeated and
-renumbered), migrates a fresh database (a temporary SQLite file, or ``DATABASE_URL`` when set —
-point it at a scratch PostgreSQL database, it is flushed), runs the real ``import_paths`` and prints
-documents/s, wall time, and the process's peak RSS. The issue's target is a peak RSS of at most
-300 MB on a 20 MB volume. It prints figures; it asserts nothing.
+renumbered; 20 MB is about 2,000 documents), migrates a fresh database (a temporary SQLite file, or
+``DATABASE_URL`` when set — point it at a scratch PostgreSQL database, it is flushed) and runs the
+real ``import_paths``. In the same run it measures:
 
-    .venv/bin/python bench/bench_import.py [--size-mb 20]
+- the parser alone (documents/s): what a loader that wrote nothing would cost;
+- the first import: documents/s, SQL statements per document, its ratio to the COPY floor;
+- the COPY floor (PostgreSQL only): the rows the first import wrote (letters, footnotes, people,
+  citations, references, terms, revisions) copied out in binary and COPYed back into empty tables
+  with the same columns and indexes (``CREATE TABLE … (LIKE … INCLUDING ALL)``);
+- the cost of a stored full-text vector (PostgreSQL only): one set-based ``UPDATE`` computing
+  ``to_tsvector('english', title || body_text)`` into a scratch column for the volume's letters, as
+  the search branch does after a load (rolled back);
+- an unchanged re-import, and a release with 5% of its documents edited (one sentence added);
+- the process's peak RSS.
+
+"Today" (main before issue 13) cannot run in the same process; its figures measured by this same
+script on main are kept in ``bench/import_baseline.json`` and the ratios to them are printed beside
+the parse-only figure of this run (the machine's load changes between runs: compare with care).
+It prints figures; it asserts nothing.
+
+    .venv/bin/python bench/bench_import.py [--size-mb 20] [--json PATH]
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import json
 import os
+import re
 import sys
 import tempfile
 import time
@@ -24,10 +42,122 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 from bench_tei_parse import build_volume, peak_rss_mb  # noqa: E402
 
+BASELINE = ROOT / "bench" / "import_baseline.json"
+# The tables a first import fills per document, in the order of their foreign keys.
+COPY_TABLES = [
+    ("catalog_letter", "volume_id = %(volume)s"),
+    ("catalog_footnote", "letter_id IN (SELECT id FROM catalog_letter WHERE volume_id = %(volume)s)"),
+    ("catalog_letterperson", "letter_id IN (SELECT id FROM catalog_letter WHERE volume_id = %(volume)s)"),
+    ("catalog_sourcecitation", "letter_id IN (SELECT id FROM catalog_letter WHERE volume_id = %(volume)s)"),
+    ("catalog_crossreference", "letter_id IN (SELECT id FROM catalog_letter WHERE volume_id = %(volume)s)"),
+    ("catalog_letter_terms", "letter_id IN (SELECT id FROM catalog_letter WHERE volume_id = %(volume)s)"),
+    ("catalog_revision", "letter_id IN (SELECT id FROM catalog_letter WHERE volume_id = %(volume)s)"),
+]
+
+
+def edit_release(source: Path, target: Path, every: int = 20) -> int:
+    """Copy ``source`` to ``target`` with one sentence added to every ``every``-th document's first
+    paragraph (5% of the documents for 20); the number of documents edited."""
+    edited = 0
+    document = re.compile(r'<div type="document" n="(\d+)"')
+    with open(source, encoding="utf-8") as inp, open(target, "w", encoding="utf-8") as out:
+        pending = False
+        for line in inp:
+            match = document.search(line)
+            if match and int(match.group(1)) % every == 0:
+                pending = True
+            if pending and "<p>" in line:
+                line = line.replace("<p>", "<p>A sentence added in the corrected release. ", 1)
+                pending = False
+                edited += 1
+            out.write(line)
+    return edited
+
+
+class StatementCounter:
+    """Counts the SQL statements Django sends (an ``execute_wrapper``)."""
+
+    def __init__(self):
+        self.count = 0
+
+    def __call__(self, execute, sql, params, many, context):
+        self.count += 1
+        return execute(sql, params, many, context)
+
+
+@contextlib.contextmanager
+def counting_copies(counter: StatementCounter):
+    """The loader's COPY statements go around Django's cursor wrappers: count each one too."""
+    from catalog.ingest import loader
+
+    original = loader.bulk_insert
+
+    def counted(model, objects):
+        counter.count += bool(objects)
+        return original(model, objects)
+
+    loader.bulk_insert = counted
+    try:
+        yield
+    finally:
+        loader.bulk_insert = original
+
+
+def copy_floor(volume_id: int) -> dict:
+    """Seconds to COPY (binary) the volume's rows into empty tables with the same indexes."""
+    from django.db import connection, transaction
+
+    timings = {}
+    spool = Path(tempfile.mkdtemp(prefix="letterbook-floor-"))  # the rows on disk, not in this process
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            raw = cursor.connection  # the psycopg connection: COPY goes through it
+            for table, where in COPY_TABLES:
+                rows = f"SELECT * FROM {table} WHERE {where % {'volume': int(volume_id)}}"
+                copy_out = raw.cursor().copy(f"COPY ({rows}) TO STDOUT (FORMAT binary)")
+                with copy_out as copy, open(spool / table, "wb") as out:
+                    for data in copy:
+                        out.write(data)
+                cursor.execute(f"CREATE TEMPORARY TABLE floor_{table} (LIKE {table} INCLUDING ALL)")
+            started = time.perf_counter()
+            for table, _ in COPY_TABLES:
+                t0 = time.perf_counter()
+                copy_in = raw.cursor().copy(f"COPY floor_{table} FROM STDIN (FORMAT binary)")
+                with copy_in as copy, open(spool / table, "rb") as data:
+                    while chunk := data.read(1 << 20):
+                        copy.write(chunk)
+                timings[table] = time.perf_counter() - t0
+            timings["total"] = time.perf_counter() - started
+        transaction.set_rollback(True)
+    for table, _ in COPY_TABLES:
+        (spool / table).unlink()
+    spool.rmdir()
+    return timings
+
+
+def tsvector_cost(volume_id: int) -> float:
+    """Seconds for one set-based UPDATE filling a stored search vector for the volume's letters."""
+    from django.db import connection, transaction
+
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute("ALTER TABLE catalog_letter ADD COLUMN bench_search tsvector")
+            started = time.perf_counter()
+            cursor.execute(
+                "UPDATE catalog_letter SET bench_search = "
+                "setweight(to_tsvector('english', title), 'A') || to_tsvector('english', body_text) "
+                "WHERE volume_id = %s",
+                [volume_id],
+            )
+            elapsed = time.perf_counter() - started
+        transaction.set_rollback(True)
+    return elapsed
+
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--size-mb", type=float, default=20.0)
+    parser.add_argument("--json", type=Path, help="write the figures as JSON to this path")
     args = parser.parse_args()
 
     workdir = Path(tempfile.mkdtemp(prefix="letterbook-bench-"))
@@ -40,28 +170,90 @@ def main() -> None:
 
     django.setup()
     from django.core.management import call_command
+    from django.db import connection
 
     from catalog.ingest.pipeline import import_paths
+    from catalog.ingest.tei_parser import parse_tei
+    from catalog.models import Volume
 
     call_command("migrate", verbosity=0)
     call_command("flush", interactive=False, verbosity=0)
     volume = workdir / "volume.xml"
     documents = build_volume(volume, args.size_mb)
+    changed = workdir / "volume-changed.xml"
+    edited = edit_release(volume, changed)
     size = volume.stat().st_size / 1024 / 1024
+    postgres = connection.vendor == "postgresql"
+    figures: dict = {
+        "benchmark": "import",  # as bench/run.py reads it
+        "database": connection.vendor,
+        "volume_mb": round(size, 1),
+        "documents": documents,
+        "edited_documents": edited,
+    }
     print(f"volume: {size:.1f} MB, {documents} documents; database: {os.environ['DATABASE_URL'].split('@')[-1]}")
-    print(f"peak RSS before import: {peak_rss_mb():.1f} MB")
 
-    for label in ("first import", "re-import (unchanged)"):
+    started = time.perf_counter()
+    parsed_count = sum(1 for _ in parse_tei(volume).letters)
+    figures["parse_docs_per_s"] = round(parsed_count / (time.perf_counter() - started), 1)
+
+    def run(label: str, path: Path) -> None:
+        counter = StatementCounter()
         started = time.perf_counter()
-        result = import_paths([volume], publish=True)
+        with connection.execute_wrapper(counter), counting_copies(counter):
+            result = import_paths([path], publish=True)
         elapsed = time.perf_counter() - started
         assert not result.failures, result.failures
         [report] = result.reports
-        print(
-            f"{label}: {elapsed:.1f} s, {documents / elapsed:.0f} documents/s, "
-            f"peak RSS {peak_rss_mb():.1f} MB — {report.summary()}"
-        )
+        figures[label] = {
+            "seconds": round(elapsed, 2),
+            "docs_per_s": round(documents / elapsed, 1),
+            "statements": counter.count,
+            "statements_per_doc": round(counter.count / documents, 2),
+            "peak_rss_mb": round(peak_rss_mb(), 1),
+            "summary": report.summary(),
+        }
+        print(f"{label}: {elapsed:.2f} s — {report.summary()}")
+
+    run("first_import", volume)
+    volume_id = Volume.objects.get().pk
+    if postgres:
+        floor = copy_floor(volume_id)
+        figures["copy_floor"] = {
+            "seconds": round(floor["total"], 3),
+            "docs_per_s": round(documents / floor["total"], 1),
+            "tables": {table: round(seconds, 3) for table, seconds in floor.items() if table != "total"},
+        }
+        figures["tsvector_update_seconds"] = round(tsvector_cost(volume_id), 3)
+    run("unchanged_reimport", volume)
+    run("changed_release", changed)
+    figures["peak_rss_mb"] = round(peak_rss_mb(), 1)
     volume.unlink()
+    changed.unlink()
+
+    baseline = json.loads(BASELINE.read_text()) if BASELINE.exists() else {}
+    floor_rate = figures.get("copy_floor", {}).get("docs_per_s")
+    rows = [("parse only", figures["parse_docs_per_s"], "", "", "")]
+    if floor_rate:
+        rows.append(("COPY floor", floor_rate, "1.00", "", ""))
+    for label in ("first_import", "unchanged_reimport", "changed_release"):
+        rate = figures[label]["docs_per_s"]
+        to_floor = f"{rate / floor_rate:.2f}" if floor_rate else "n/a"
+        before = baseline.get(label, {}).get("docs_per_s")
+        to_today = f"{rate / before:.1f}x" if before else "n/a"
+        rows.append((label.replace("_", " "), rate, to_floor, figures[label]["statements_per_doc"], to_today))
+    print()
+    print(f"{'':<20} {'docs/s':>9} {'/floor':>7} {'stmts/doc':>10} {'vs main':>8}")
+    for name, rate, to_floor, statements, to_today in rows:
+        print(f"{name:<20} {rate:>9.1f} {to_floor:>7} {statements!s:>10} {to_today:>8}")
+    if postgres:
+        print(f"stored search vector (one UPDATE after load): {figures['tsvector_update_seconds']:.2f} s")
+    print(f"peak RSS: {figures['peak_rss_mb']:.1f} MB")
+    if baseline:
+        print(f"(main's figures: {BASELINE.name}, parse only then {baseline.get('parse_docs_per_s')} docs/s)")
+    if args.json:
+        args.json.parent.mkdir(parents=True, exist_ok=True)
+        args.json.write_text(json.dumps(figures, indent=2) + "\n")
 
 
 if __name__ == "__main__":

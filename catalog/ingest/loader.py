@@ -24,13 +24,14 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
-from django.db import DatabaseError, transaction
+from django.db import DatabaseError, connection, transaction
 from django.db.models import OuterRef, Q, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from catalog import checks
+from catalog import administrations, checks
 from catalog.annotating import reanchor_letter
+from catalog.body import flatten
 from catalog.models import (
     ArchivalSource,
     Chapter,
@@ -49,7 +50,7 @@ from catalog.vocabulary import normalise
 
 from .citations import with_ref_targets
 from .names import person_key, surname
-from .records import LetterRecord, ParsedVolume, ParseError, PersonRecord
+from .records import LetterRecord, ParsedVolume, ParseError, PersonRecord, UnchangedDocument
 
 SCALAR_FIELDS = [
     "title",
@@ -66,6 +67,8 @@ SCALAR_FIELDS = [
     "body",
 ]
 RELATED_FIELDS = ["chapter", "footnotes", "people", "sources", "references", "terms"]
+# New letters are written this many at a time: one statement per table per batch (issue 13).
+BATCH_SIZE = 500
 FORMAT_RANK = {"text": 0, "tei": 1}
 
 
@@ -122,6 +125,11 @@ class ChangeReport:
     terms: int = 0
     sources_listed: int = 0  # collections in the volume's own list of sources
     chapters: int = 0
+    # Documents found unchanged by checksum before any merge work (the whole file, or one document).
+    skipped_by_checksum: int = 0
+    # The ids of the letters this import wrote (created or updated): known in full when the volume's
+    # load ends (``VolumeLoader.finish``), the one place that hands them on (search index, caches).
+    written_ids: set[int] = field(default_factory=set)
 
     @property
     def letters(self) -> int:
@@ -133,6 +141,8 @@ class ChangeReport:
             f"{prefix}{self.volume}: {len(self.created)} created, {len(self.updated)} updated, "
             f"{len(self.unchanged)} unchanged"
         )
+        if self.skipped_by_checksum:
+            line += f" ({self.skipped_by_checksum} skipped by checksum)"
         if self.conflicts:
             line += f", {len(self.conflicts)} conflicts"
         line += (
@@ -151,6 +161,7 @@ class ChangeReport:
     def as_dict(self) -> dict:
         """The report as JSON-ready data (for an ImportRun), with the summary line."""
         data = dataclasses.asdict(self)
+        data["written_ids"] = sorted(self.written_ids)
         data["updated"] = [[number, fields] for number, fields in sorted(self.updated.items())]
         data["conflicts"] = [
             {**asdict, "label": c.label} for asdict, c in zip(data["conflicts"], self.conflicts, strict=True)
@@ -182,6 +193,36 @@ def _jsonable(value):
 
 def _checksum(values: dict) -> str:
     return hashlib.sha256(json.dumps(values, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def bulk_insert(model, objects: list) -> None:
+    """Insert ``objects`` (primary keys set on them) in one statement: on PostgreSQL a COPY, with the
+    ids taken from the table's sequence first; elsewhere ``bulk_create``.
+
+    PostgreSQL's COPY is the floor the import is measured against (bench/bench_import.py); it also
+    spares the client-side quoting of every JSON body that an INSERT's literals cost in Python.
+    """
+    if not objects:
+        return
+    if connection.vendor != "postgresql":
+        model.objects.bulk_create(objects)
+        return
+    meta = model._meta
+    fields = meta.concrete_fields
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
+            [meta.db_table, meta.pk.column, len(objects)],
+        )
+        for obj, (pk,) in zip(objects, cursor.fetchall(), strict=True):
+            obj.pk = pk
+            obj._state.adding = False
+            obj._state.db = connection.alias
+        columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
+        sql = f"COPY {connection.ops.quote_name(meta.db_table)} ({columns}) FROM STDIN"
+        with connection.wrap_database_errors, cursor.cursor.copy(sql) as copy:
+            for obj in objects:
+                copy.write_row([f.get_db_prep_save(f.pre_save(obj, True), connection) for f in fields])
 
 
 def _check_length(model, field_name: str, value, where: tuple[str, int | None], what: str) -> None:
@@ -312,9 +353,19 @@ class PersonResolver:
             person.save()
 
 
+@dataclass
+class _NewLetter:
+    record: LetterRecord
+    new: dict
+    checksum: str
+
+
 class VolumeLoader:
-    def __init__(self, parsed: ParsedVolume, *, publish=False, force=False, user=None, source_format="text"):
+    def __init__(
+        self, parsed: ParsedVolume, *, publish=False, force=False, user=None, source_format="text", file_checksum=""
+    ):
         self.parsed = parsed
+        self.file_checksum = file_checksum
         self.publish = publish
         self.force = force
         self.user = user
@@ -344,6 +395,7 @@ class VolumeLoader:
         self.check_volume()
         record = self.parsed.volume
         volume, created = Volume.objects.get_or_create(identifier=record.identifier)
+        self.volume_created = created
         fields = ("title", "series", "subseries", "volume_number", "editors", "year_published")
         if self.merge_object(volume, {name: getattr(record, name) for name in fields}, "volume") or created:
             volume.save()
@@ -366,6 +418,12 @@ class VolumeLoader:
             self.people.resolve(person)
         self.report.sources_listed = len(record.collections)
         if record.collections:
+            # The listed sources already in the catalog, in one query rather than one each.
+            for source in ArchivalSource.objects.filter(
+                repository__in={c.repository for c in record.collections},
+                collection__in={c.collection for c in record.collections},
+            ):
+                self.sources_cache.setdefault((source.repository, source.collection, source.box, source.folder), source)
             consulted = [
                 self.source_for(c.repository, c.collection, c.box, c.folder, c.raw) for c in record.collections
             ]
@@ -380,13 +438,20 @@ class VolumeLoader:
                     rows.append(through(volume=volume, archivalsource=source))
             through.objects.bulk_create(rows)
         self.chapters = {c.xml_id: c for c in Chapter.objects.filter(volume=volume)}
-        self.existing = {
-            number: (pk, checksum, status, published_at)
-            for number, pk, checksum, status, published_at in Letter.objects.filter(volume=volume).values_list(
-                "number", "pk", "import_checksum", "status", "published_at"
-            )
-        }
+        self.existing, self.source_checksums = {}, {}
+        for number, pk, checksum, status, published_at, source_checksum in Letter.objects.filter(
+            volume=volume
+        ).values_list("number", "pk", "import_checksum", "status", "published_at", "source_checksum"):
+            self.existing[number] = (pk, checksum, status, published_at)
+            self.source_checksums[number] = source_checksum
+            if checksum and source_checksum:
+                # As last loaded, no conflict open: the parser may skip the document if its digest
+                # is unchanged (an editor's later changes are kept as a re-import would keep them).
+                self.parsed.unchanged[number] = source_checksum
+        self.new_source_checksums: list[Letter] = []  # unchanged letters whose digest is new
         self.seen: set[int] = set()
+        self.pending: list[_NewLetter] = []  # new letters waiting for their batch
+        self.to_publish: list[int] = []  # unchanged drafts to publish (with --publish), in one UPDATE
         return volume
 
     def merge_object(self, obj, new: dict, subject: str) -> list[str]:
@@ -533,13 +598,16 @@ class VolumeLoader:
         for name in ("display_name", "sort_name"):
             _check_length(Person, name, getattr(person, name), where, f"a person's {name.replace('_', ' ')}")
 
-    def load_letter(self, record: LetterRecord) -> None:
+    def load_letter(self, record: LetterRecord | UnchangedDocument) -> None:
+        """One record: a new letter waits for its batch, a changed one is merged now, an unchanged
+        one (same checksum as the last import's) costs nothing more."""
+        if isinstance(record, UnchangedDocument):
+            self.see(record)
+            self.unchanged_letter(record.number)
+            self.report.skipped_by_checksum += 1
+            return
         self.check_letter(record)
-        if record.number in self.seen:
-            raise ParseError(
-                record.source_path, record.source_line, f"document number {record.number} appears twice in the volume"
-            )
-        self.seen.add(record.number)
+        self.see(record)
         record = self.with_ref_targets(record)
         new = self.new_values(record)
         checksum = _checksum(new)
@@ -547,38 +615,153 @@ class VolumeLoader:
         self.report.references += len(record.references)
         known = self.existing.get(record.number)
         if known is None:
-            letter = Letter(
-                volume=self.volume,
-                number=record.number,
-                import_snapshot={**new, "_format": self.source_format},
-                import_checksum=checksum,
-            )
-            if record.review_reasons:
-                # Flagged: in review, and not published even with --publish, until an editor looks.
-                letter.status = Letter.Status.IN_REVIEW
-                self.report.letters_flagged.extend(f"d{record.number}: {why}" for why in record.review_reasons)
-            elif self.publish:
-                self.publish_letter(letter)
-            self.apply(letter, new, set(SCALAR_FIELDS) | set(RELATED_FIELDS))
-            Revision.objects.create(
-                letter=letter,
-                user=self.user,
-                origin=Revision.Origin.IMPORT,
-                comment="; ".join([f"created by import of {record.source_path}", *record.review_reasons])[:500],
-            )
-            self.report.created.append(record.number)
+            # The rows a new letter points at (its chapter, its archival sources) exist before its batch.
+            self.chapter_for(new["chapter"])
+            for _number, repository, collection, box, folder, raw in new["sources"]:
+                self.source_for(repository, collection, box, folder, raw)
+            self.pending.append(_NewLetter(record, new, checksum))
+            if len(self.pending) >= BATCH_SIZE:
+                self.flush()
             return
         pk, last_checksum, status, published_at = known
         if last_checksum == checksum:
             # Nothing new in the file: no need even to read the letter.
-            if self.publish and status == Letter.Status.DRAFT and published_at is None:
-                now = timezone.now()
-                Letter.objects.filter(pk=pk).update(
-                    status=Letter.Status.PUBLISHED, published_at=Coalesce("published_at", Value(now)), modified=now
-                )
-                self.report.published += 1
-            self.report.unchanged.append(record.number)
+            if self.source_checksums[record.number] != record.source_checksum:
+                self.new_source_checksums.append(Letter(pk=pk, source_checksum=record.source_checksum))
+            self.unchanged_letter(record.number)
             return
+        with transaction.atomic():  # a savepoint per changed letter only
+            self.merge_letter(record, new, checksum, pk)
+
+    def see(self, record: LetterRecord | UnchangedDocument) -> None:
+        if record.number in self.seen:
+            raise ParseError(
+                record.source_path, record.source_line, f"document number {record.number} appears twice in the volume"
+            )
+        self.seen.add(record.number)
+
+    def unchanged_letter(self, number: int) -> None:
+        pk, _checksum, status, published_at = self.existing[number]
+        if self.publish and status == Letter.Status.DRAFT and published_at is None:
+            self.to_publish.append(pk)
+        self.report.unchanged.append(number)
+
+    def flush(self) -> None:
+        """Write the waiting new letters, a batch at a time, in a savepoint per batch. When the
+        database refuses a batch, its letters are written again one by one so that the refusal names
+        the document (the volume is one transaction: nothing of it stays half-written)."""
+        batch, self.pending = self.pending, []
+        if batch:
+            self.write_new(batch)
+
+    def write_new(self, batch: list[_NewLetter]) -> None:
+        try:
+            with transaction.atomic():
+                self.create_letters(batch)
+        except DatabaseError as error:
+            if len(batch) > 1:
+                for item in batch:
+                    self.write_new([item])
+                return
+            record = batch[0].record
+            raise ParseError(
+                record.source_path,
+                record.source_line,
+                f"document {record.number} could not be stored: {str(error).strip()}",
+            ) from None
+
+    def create_letters(self, batch: list[_NewLetter]) -> None:
+        """New letters and all their rows: one INSERT per table for the whole batch."""
+        now = timezone.now()
+        letters = []
+        for item in batch:
+            record, new = item.record, item.new
+            letter = Letter(
+                volume=self.volume,
+                number=record.number,
+                import_snapshot={**new, "_format": self.source_format},
+                import_checksum=item.checksum,
+                source_checksum=record.source_checksum,
+            )
+            if record.review_reasons:
+                # Flagged: in review, and not published even with --publish, until an editor looks.
+                letter.status = Letter.Status.IN_REVIEW
+            elif self.publish:
+                letter.status = Letter.Status.PUBLISHED
+                letter.published_at = now
+            self.set_scalars(letter, new, set(SCALAR_FIELDS))
+            letter.chapter = self.chapter_for(new["chapter"])
+            # What ``Letter.save`` derives, derived here (bulk_create calls no save): the body's text
+            # as the parser flattened it (once), the administration of its date.
+            letter.body_text = record.body_text or flatten(letter.body or []).text
+            letter.administration = administrations.administration_for(letter.date_min)
+            letters.append(letter)
+        bulk_insert(Letter, letters)
+        notes = {}
+        footnotes = []
+        for letter, item in zip(letters, batch, strict=True):
+            for n, k, t, a, c in item.new["footnotes"]:
+                note = Footnote(letter=letter, number=n, kind=k, text=t, anchor=a, content=c)
+                footnotes.append(note)
+                notes[(letter.pk, n)] = note
+        bulk_insert(Footnote, footnotes)
+        people, citations, references, terms, revisions = [], [], [], [], []
+        through = Letter.terms.through
+        for letter, item in zip(letters, batch, strict=True):
+            new, record = item.new, item.record
+            people += [
+                LetterPerson(letter=letter, person_id=person_id, role=role, name_as_written=as_written)
+                for person_id, role, as_written in new["people"]
+            ]
+            for number, repository, collection, box, folder, raw in new["sources"]:
+                note = notes.get((letter.pk, number))
+                citations.append(
+                    SourceCitation(
+                        letter=letter,
+                        footnote=note,
+                        source=self.source_for(repository, collection, box, folder, raw),
+                        is_source_note=note is not None and note.kind == Footnote.Kind.SOURCE,
+                        raw=raw,
+                    )
+                )
+            references += [
+                CrossReference(
+                    letter=letter,
+                    footnote=notes.get((letter.pk, number)),
+                    target_volume=volume,
+                    target_number=target,
+                    target_footnote=target_footnote,
+                    text=text[:500],
+                )
+                for number, volume, target, target_footnote, text in new["references"]
+            ]
+            terms += [through(letter_id=letter.pk, term_id=self.terms[key].pk) for key in new["terms"]]
+            revisions.append(
+                Revision(
+                    letter=letter,
+                    letter_label=f"{self.volume.identifier} d{letter.number}",
+                    user=self.user,
+                    origin=Revision.Origin.IMPORT,
+                    comment="; ".join([f"created by import of {record.source_path}", *record.review_reasons])[:500],
+                )
+            )
+        bulk_insert(LetterPerson, people)
+        bulk_insert(SourceCitation, citations)
+        bulk_insert(CrossReference, references)
+        bulk_insert(through, terms)
+        bulk_insert(Revision, revisions)
+        # Counted once the batch is written (a batch written again letter by letter counts once).
+        for letter, item in zip(letters, batch, strict=True):
+            if item.record.review_reasons:
+                self.report.letters_flagged.extend(f"d{letter.number}: {why}" for why in item.record.review_reasons)
+            elif self.publish:
+                self.report.published += 1
+            self.report.created.append(letter.number)
+            self.report.written_ids.add(letter.pk)
+        self.report.sources_cited += len(citations)
+
+    def merge_letter(self, record: LetterRecord, new: dict, checksum: str, pk: int) -> None:
+        """The three-way merge of a letter the import changed, field by field."""
         letter = Letter.objects.select_related("chapter").get(pk=pk)
         snapshot = letter.import_snapshot or {}
         current = self.current_values(letter)
@@ -614,6 +797,7 @@ class VolumeLoader:
         newest_format = max(snapshot.get("_format", "text"), self.source_format, key=FORMAT_RANK.get)
         letter.import_snapshot = {**new, **{name: snapshot.get(name) for name in kept}, "_format": newest_format}
         letter.import_checksum = "" if kept else checksum
+        letter.source_checksum = record.source_checksum
         if self.publish and letter.status == Letter.Status.DRAFT and letter.published_at is None:
             self.publish_letter(letter)
         # Rows rebuilt only because the footnotes were (their citations and references hang on
@@ -628,6 +812,7 @@ class VolumeLoader:
                 comment=f"import of {record.source_path}"[:500],
             )
             self.report.updated[record.number] = sorted(to_apply)
+            self.report.written_ids.add(letter.pk)
         else:
             self.report.unchanged.append(record.number)
 
@@ -644,8 +829,8 @@ class VolumeLoader:
         letter.published_at = letter.published_at or timezone.now()
         self.report.published += 1
 
-    def apply(self, letter: Letter, new: dict, names: set[str]) -> None:
-        """Set the named fields from the import's values, save the letter once, rewrite its related rows."""
+    @staticmethod
+    def set_scalars(letter: Letter, new: dict, names: set[str]) -> None:
         for name in SCALAR_FIELDS:
             if name in names:
                 value = new[name]
@@ -656,6 +841,10 @@ class VolumeLoader:
                     name,
                     value if value is not None or name in ("date_min", "date_max", "page_start", "page_end") else "",
                 )
+
+    def apply(self, letter: Letter, new: dict, names: set[str]) -> None:
+        """Set the named fields from the import's values, save the letter once, rewrite its related rows."""
+        self.set_scalars(letter, new, names)
         if "chapter" in names:
             letter.chapter = self.chapter_for(new["chapter"])
         fresh = letter.pk is None  # a new letter has no related rows to clear
@@ -715,7 +904,7 @@ class VolumeLoader:
         if not fresh and names & {"body", "people"}:  # annotations re-found in the new text (issue 8)
             reanchor_letter(letter, self.user)
 
-    def resolve_references(self) -> None:
+    def resolve_references(self) -> set[int]:
         """Point every recorded reference at its target letter, wherever the target now exists."""
         target = Letter.objects.filter(
             volume__identifier=OuterRef("target_volume"), number=OuterRef("target_number")
@@ -726,9 +915,10 @@ class VolumeLoader:
             .filter(Q(target_volume=self.volume.identifier) | Q(letter__volume=self.volume))
             .annotate(found=Subquery(target))
             .filter(found__isnull=False)
-            .values_list("pk", "found")
+            .values_list("pk", "found", "letter_id")
         )
-        resolved = [CrossReference(pk=pk, target_id=found) for pk, found in resolvable]
+        resolvable = list(resolvable)
+        resolved = [CrossReference(pk=pk, target_id=found) for pk, found, _ in resolvable]
         if resolved:
             CrossReference.objects.bulk_update(resolved, ["target"], batch_size=500)
         # Of the references this import's letters make, those whose target is not in the catalog yet.
@@ -739,14 +929,16 @@ class VolumeLoader:
             target__isnull=True,
             target_number__isnull=False,
         ).count()
+        # The letters whose references now resolve (their problems change).
+        return {letter_id for _, _, letter_id in resolvable}
 
     def run(self, progress: Callable[[int], None] | None = None) -> ChangeReport:
         self.load_volume()
         for count, record in enumerate(self.parsed.letters, start=1):
             try:
-                with transaction.atomic():  # a savepoint: a refusal by the database still names the file
-                    self.load_letter(record)
+                self.load_letter(record)
             except DatabaseError as error:
+                # No savepoint needed to name the file: the volume is one transaction, rolled back whole.
                 raise ParseError(
                     record.source_path,
                     record.source_line,
@@ -754,10 +946,35 @@ class VolumeLoader:
                 ) from None
             if progress:
                 progress(count)
-        self.sync_chapter_notes()
-        self.resolve_references()
-        checks.refresh_volume(self.volume)  # the review queue's stored problems (catalog/checks.py)
+        self.finish()
         return self.report
+
+    def finish(self) -> None:
+        """The volume's end: the last batch, the drafts to publish, references, the review queue."""
+        self.flush()
+        for start in range(0, len(self.to_publish), 1000):
+            now = timezone.now()
+            self.report.published += Letter.objects.filter(
+                pk__in=self.to_publish[start : start + 1000], status=Letter.Status.DRAFT, published_at__isnull=True
+            ).update(status=Letter.Status.PUBLISHED, published_at=Coalesce("published_at", Value(now)), modified=now)
+        Letter.objects.bulk_update(self.new_source_checksums, ["source_checksum"], batch_size=1000)
+        self.sync_chapter_notes()
+        touched = self.resolve_references()
+        if self.volume_created:  # letters elsewhere that cite the volume: it is in the catalog now
+            touched |= set(
+                CrossReference.objects.filter(target_volume=self.volume.identifier).values_list("letter_id", flat=True)
+            )
+        # The review queue's stored problems (catalog/checks.py), for the letters this import touched.
+        ids = sorted(self.report.written_ids | touched)
+        for start in range(0, len(ids), BATCH_SIZE):  # in batches: memory stays bounded
+            checks.refresh_letters(ids[start : start + BATCH_SIZE])
+        # The file is skipped next time only if this import settled everything: a conflict (of a
+        # letter, the volume, a term) is reported again by every import until an editor settles it.
+        checksum = "" if self.report.conflicts else self.file_checksum
+        letters = Letter.objects.filter(volume=self.volume).count()
+        if (self.volume.import_checksum, self.volume.import_letters) != (checksum, letters):
+            Volume.objects.filter(pk=self.volume.pk).update(import_checksum=checksum, import_letters=letters)
+        # self.report.written_ids: every letter this volume's import created or updated.
 
 
 def load_volume(
@@ -769,12 +986,53 @@ def load_volume(
     user=None,
     source_format: str = "text",
     progress: Callable[[int], None] | None = None,
+    file_checksum: str = "",
 ) -> ChangeReport:
-    """Write one parsed volume in one transaction; with ``dry_run`` report what would change and roll back."""
-    loader = VolumeLoader(parsed, publish=publish, force=force, user=user, source_format=source_format)
+    """Write one parsed volume in one transaction; with ``dry_run`` report what would change and roll back.
+
+    ``file_checksum`` (see ``skip_unchanged_file``) is stored on the volume once it is loaded.
+    """
+    loader = VolumeLoader(
+        parsed, publish=publish, force=force, user=user, source_format=source_format, file_checksum=file_checksum
+    )
     with transaction.atomic():
         report = loader.run(progress)
         report.dry_run = dry_run
         if dry_run:
             transaction.set_rollback(True)
+    return report
+
+
+def skip_unchanged_file(
+    file_checksum: str, *, source: str = "", publish: bool = False, dry_run: bool = False, force: bool = False
+) -> ChangeReport | None:
+    """The report of a file skipped by checksum, or None when it must be loaded.
+
+    A file is skipped, unparsed, when it is byte for byte the one whose import last completed for
+    its volume (``Volume.import_checksum``), and that import's outcome still stands: the volume holds
+    the same number of letters, and none has an open conflict or a settled one waiting for the next
+    import (``import_checksum`` cleared). Then loading it would find every document's checksum
+    unchanged: the three-way merge has nothing to do. With ``force`` the file is always loaded. With
+    ``publish`` the drafts are still published (one UPDATE).
+    """
+    if force or not file_checksum:
+        return None
+    volume = Volume.objects.filter(import_checksum=file_checksum).first()
+    if volume is None:
+        return None
+    letters = Letter.objects.filter(volume=volume)
+    numbers = list(letters.exclude(import_checksum="").order_by("number").values_list("number", flat=True))
+    if len(numbers) != volume.import_letters or letters.count() != len(numbers):
+        return None
+    report = ChangeReport(
+        volume=volume.identifier, source=source, dry_run=dry_run, unchanged=numbers, skipped_by_checksum=len(numbers)
+    )
+    if publish:
+        with transaction.atomic():
+            now = timezone.now()
+            report.published = letters.filter(status=Letter.Status.DRAFT, published_at__isnull=True).update(
+                status=Letter.Status.PUBLISHED, published_at=now, modified=now
+            )
+            if dry_run:
+                transaction.set_rollback(True)
     return report

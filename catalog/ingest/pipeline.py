@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -10,7 +11,7 @@ from django.db import DatabaseError
 
 from catalog.vocabulary import is_volume_identifier
 
-from .loader import ChangeReport, load_volume
+from .loader import ChangeReport, load_volume, skip_unchanged_file
 from .records import ParseError
 from .tei_parser import is_tei, parse_tei
 from .text_parser import parse_text_volume
@@ -29,6 +30,23 @@ class VolumeJob:
     @property
     def label(self) -> str:
         return str(self.paths[0]) if len(self.paths) == 1 else f"{self.identifier} ({len(self.paths)} files)"
+
+    @property
+    def source(self) -> str:
+        """What the parsers name as the volume's source (``ParsedVolume.source_path``)."""
+        return ", ".join(str(p) for p in self.paths)
+
+    def checksum(self, title: str = "") -> str:
+        """SHA-256 of what decides the import: the format, the files' bytes (in order), the
+        identifier and title given. Read a megabyte at a time: a large file is never held whole."""
+        digest = hashlib.sha256(f"{self.kind}\0{self.identifier}\0{title}\0".encode())
+        for path in self.paths:
+            digest.update(f"{path.name}\0".encode())
+            with open(path, "rb") as handle:
+                while chunk := handle.read(1 << 20):
+                    digest.update(chunk)
+            digest.update(b"\0")
+        return digest.hexdigest()
 
     def estimated_documents(self) -> int | None:
         if self.kind == "text":
@@ -104,6 +122,10 @@ def run_job(
     user=None,
     progress: Callable[[int], None] | None = None,
 ) -> ChangeReport:
+    checksum = job.checksum(title)
+    skipped = skip_unchanged_file(checksum, source=job.source, publish=publish, dry_run=dry_run, force=force)
+    if skipped is not None:
+        return skipped
     if job.kind == "tei":
         parsed = parse_tei(job.paths[0])
         if job.identifier and job.identifier != parsed.volume.identifier:
@@ -117,7 +139,14 @@ def run_job(
     else:
         parsed = parse_text_volume(job.paths, job.identifier, title)
     return load_volume(
-        parsed, publish=publish, dry_run=dry_run, force=force, user=user, source_format=job.kind, progress=progress
+        parsed,
+        publish=publish,
+        dry_run=dry_run,
+        force=force,
+        user=user,
+        source_format=job.kind,
+        progress=progress,
+        file_checksum=checksum,
     )
 
 

@@ -124,6 +124,21 @@ class LetterRecord:
     review_reasons: list[str] = field(default_factory=list)
     source_path: str = ""
     source_line: int | None = None
+    # A digest of the document as the file holds it (and of what around it shapes its record), from
+    # a parser that can give one: an unchanged document is then skipped before it is read again.
+    source_checksum: str = ""
+
+
+@dataclass
+class UnchangedDocument:
+    """What a parser yields instead of a LetterRecord for a document listed in
+    ``ParsedVolume.unchanged`` whose digest is still the one given there: the document is as the
+    catalog last loaded it, so it is not turned into a record at all."""
+
+    number: int
+    source_checksum: str
+    source_path: str = ""
+    source_line: int | None = None
 
 
 @dataclass
@@ -172,3 +187,6 @@ class ParsedVolume:
     source_path: str = ""
     # People found in letters rather than in a persons list; filled as letters are parsed.
     people: dict[str, PersonRecord] = field(default_factory=dict)
+    # Documents the catalog already holds as last loaded (number → source_checksum), filled by the
+    # loader before it reads ``letters``: a parser that gives digests may skip them (UnchangedDocument).
+    unchanged: dict[int, str] = field(default_factory=dict)

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import calendar
 import datetime
+import hashlib
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -78,11 +79,14 @@ from .records import (
     PersonRecord,
     SourceCitation,
     TermRecord,
+    UnchangedDocument,
     VolumeRecord,
 )
 
 TEI_NAMESPACE = "http://www.tei-c.org/ns/1.0"
 XML_ID = "{http://www.w3.org/XML/1998/namespace}id"
+# Part of every document's digest: a change to this parser reads every document again.
+_PARSER_DIGEST = hashlib.sha256(Path(__file__).read_bytes()).digest()
 WASHINGTON = ZoneInfo("America/New_York")
 
 CHAPTER_KINDS = frozenset({"compilation", "chapter", "subchapter"})
@@ -896,8 +900,10 @@ class _LetterBuilder:
 class _TeiStream:
     """One pass of iterparse over a volume: the front matter eagerly, then the letters lazily."""
 
-    def __init__(self, path):
+    def __init__(self, path, unchanged: dict[int, str] | None = None):
         self.path = str(path)
+        self.unchanged = {} if unchanged is None else unchanged  # see ParsedVolume.unchanged
+        self.front_digest = b""
         self.events = safe_xml.iterparse_events(path)
         self.volume = VolumeRecord(identifier="")
         self.people: dict[str, PersonRecord] = {}
@@ -1122,13 +1128,17 @@ class _TeiStream:
                     self.document_elements = self.document_chars = 0
                     self.record_open_chapters()
                     self.document = element
+                    self.document_context = f"{self.page}\0{self.current_chapter()}\0".encode()
                 elif kind in CHAPTER_KINDS:
                     self.chapters.append(_OpenChapter(element, element.get(XML_ID) or "", kind))
                 continue
             if self.document is not None:
                 self.count_document(element)
                 if element is self.document:
-                    letter = _LetterBuilder(self, element).build()
+                    letter = self.unchanged_document(element)
+                    if letter is None:
+                        letter = _LetterBuilder(self, element).build()
+                        letter.source_checksum = self.digest
                     self.document = None
                     self.release(element)
                     yield letter
@@ -1145,6 +1155,27 @@ class _TeiStream:
                 self.chapters.pop()
             self.release(element)
         self.finished = True
+
+    def document_digest(self, div) -> str:
+        """SHA-256 of all that shapes a document's record: this parser's code, the volume's front
+        matter, the page and chapter the document begins in, the document's XML."""
+        digest = hashlib.sha256(_PARSER_DIGEST)
+        digest.update(self.front_digest)
+        digest.update(self.document_context)
+        digest.update(etree.tostring(div, encoding="utf-8", with_tail=False))
+        return digest.hexdigest()
+
+    def unchanged_document(self, div) -> UnchangedDocument | None:
+        """For a document the loader holds unchanged (same digest): an UnchangedDocument, read no
+        further; else None (it is built, and its record carries its digest)."""
+        self.digest = self.document_digest(div)
+        number = int(div.get("n").strip())
+        if self.unchanged.get(number) != self.digest:
+            return None
+        # What reading the document would have changed in the stream: the page it ends on.
+        for pb in div.iter("{*}pb"):
+            self.set_page((pb.get("n") or "").strip(), pb)
+        return UnchangedDocument(number, self.digest, self.path, div.sourceline)
 
     def count_document(self, element) -> None:
         """Refuse a document past the size limits as soon as it passes them: memory stays bounded."""
@@ -1249,6 +1280,9 @@ class _TeiStream:
 def parse_tei(path) -> ParsedVolume:
     """A FRUS TEI volume: its header and front matter now, its letters as a lazy stream."""
     safe_xml.check_prolog(path)
-    stream = _TeiStream(path)
+    parsed = ParsedVolume(volume=VolumeRecord(identifier=""), letters=[], source_path=str(path))
+    stream = _TeiStream(path, parsed.unchanged)
     stream.read_front()
-    return ParsedVolume(volume=stream.volume, letters=stream.letters(), source_path=str(path), people=stream.people)
+    stream.front_digest = hashlib.sha256(repr(stream.volume).encode()).digest()
+    parsed.volume, parsed.letters, parsed.people = stream.volume, stream.letters(), stream.people
+    return parsed

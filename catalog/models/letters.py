@@ -77,6 +77,9 @@ class Letter(models.Model):
     # The values of the last import, per field: tells an editor's correction from an old import.
     import_snapshot = models.JSONField(default=dict, blank=True, editable=False)
     import_checksum = models.CharField(max_length=64, blank=True, editable=False)
+    # The SHA-256 of the document as the file holds it (its XML, its chapter, the volume's front
+    # matter): an unchanged document is skipped before it is even turned into a record (issue 13).
+    source_checksum = models.CharField(max_length=64, blank=True, editable=False)
     created = models.DateTimeField(auto_now_add=True)
     modified = models.DateTimeField(auto_now=True)
 

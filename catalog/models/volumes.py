@@ -13,6 +13,10 @@ class Volume(models.Model):
     editors = models.JSONField(default=list, blank=True, help_text='[{"name": …, "role": …}]')
     year_published = models.PositiveSmallIntegerField(null=True, blank=True)
     import_snapshot = models.JSONField(default=dict, blank=True, editable=False)
+    # The SHA-256 of the file(s) last imported whole, and how many letters that import left: an
+    # unchanged file is skipped by checksum (catalog/ingest/loader.py, issue 13).
+    import_checksum = models.CharField(max_length=64, blank=True, editable=False, db_index=True)
+    import_letters = models.PositiveIntegerField(null=True, blank=True, editable=False)
     sources_consulted = models.ManyToManyField(
         "catalog.ArchivalSource", blank=True, related_name="volumes", help_text="The volume's own list of sources"
     )
