@@ -954,7 +954,11 @@ def test_report_an_error_lands_in_the_admin_list(client, seeds, fresh_cache, sta
 
     html = text_of(Client().get(D193))
     assert '<h2 id="report-heading">Report an error</h2>' in html
-    assert 'name="csrfmiddlewaretoken"' in html
+    assert f'<a href="{REPORT}">Tell the editors</a>' in html
+    assert 'name="csrfmiddlewaretoken"' not in html  # the letter's page is the same for everyone (cached)
+    form = text_of(Client().get(REPORT))
+    assert '<h1 id="report-heading">Report an error</h1>' in form
+    assert 'name="csrfmiddlewaretoken"' in form
     response = Client().post(REPORT, {"message": "Brezhnev’s letter is dated January 12, not 14.", "email": ""})
     assert response.status_code == 302
     assert response["Location"] == f"{D193}?reported=1#report"
@@ -970,7 +974,7 @@ def test_report_needs_the_csrf_token(seeds, fresh_cache):
 
     strict = Client(enforce_csrf_checks=True)
     assert strict.post(REPORT, {"message": "A real problem here."}).status_code == 403
-    page = strict.get(D193)
+    page = strict.get(REPORT)
     token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', text_of(page))[1]
     assert strict.post(REPORT, {"message": "A real problem here.", "csrfmiddlewaretoken": token}).status_code == 302
     assert ErrorReport.objects.count() == 1
@@ -988,7 +992,8 @@ def test_report_honeypot_and_bad_input(client, seeds, fresh_cache):
     assert "This field is required." in text_of(response) and "Enter a valid email address." in text_of(response)
     response = client.post(REPORT, {"message": "<script>alert(1)</script> is wrong"})
     assert response.status_code == 302
-    assert client.get("/volumes/frus1861/d1/report/").status_code == 405
+    assert client.get("/volumes/frus1861/d1/report/").status_code == 404
+    assert client.put(REPORT).status_code == 405
     assert client.post("/volumes/frus1861/d1/report/", {"message": "x" * 10}).status_code == 404
 
 

@@ -29,7 +29,7 @@ from django.db.models import OuterRef, Q, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from catalog import checks
+from catalog import caching, checks
 from catalog.annotating import reanchor_letter
 from catalog.models import (
     ArchivalSource,
@@ -774,6 +774,7 @@ def load_volume(
     loader = VolumeLoader(parsed, publish=publish, force=force, user=user, source_format=source_format)
     with transaction.atomic():
         report = loader.run(progress)
+        caching.invalidate("import")  # on commit; nothing on a dry run's rollback
         report.dry_run = dry_run
         if dry_run:
             transaction.set_rollback(True)

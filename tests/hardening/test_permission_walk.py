@@ -135,10 +135,10 @@ COVERAGE: dict[str, list[Case]] = {
         draft("letter of an unpublished volume", _letter("catalog:letter", "quebec_letter")),
         public("missing letter", lambda w: f"/volumes/{V33}/d99999/", status=404),
     ],
-    # Readers report errors with a POST (tests/catalog cover it); a GET is refused.
+    # Readers report errors with a POST (tests/test_views.py covers it); a GET shows the form.
     "catalog:report-error": [
-        get_refused("report on a published letter", _letter("catalog:report-error", "published")),
-        get_refused("report on a draft", _letter("catalog:report-error", "secret")),
+        public("report form of a published letter", _letter("catalog:report-error", "published")),
+        public("report form of a draft", _letter("catalog:report-error", "secret"), status=404),
     ],
     "catalog:letter-by-id": [
         draft("old id of a draft", lambda w: f"/volumes/{V33}/{w.secret.xml_id}/", staff_status=301),
