@@ -4,7 +4,7 @@
 - **What**: GET responses of the views named in ``CACHED_VIEWS`` (letters list and search, a letter,
   volumes, printed pages, people, a person, sources, administrations, the JSON API's lists and
   letters, public annotations, citation downloads, sitemap, feed), status 200, that set no cookie,
-  use no CSRF token and do not vary on the cookie. The OAI-PMH endpoint is left out: its resumption
+  and use no CSRF token. The OAI-PMH endpoint is left out: its resumption
   tokens carry an expiry time.
 - **Who**: a request that carries no session cookie (nobody logged in; staff always have one, so
   they never get a cached page and their pages — previews, admin links — are never stored).
@@ -165,7 +165,6 @@ def _may_store(request, response) -> bool:
         and not response.streaming
         and not response.cookies
         and not request.META.get("CSRF_COOKIE_NEEDS_UPDATE")  # the page holds a CSRF token
-        and "cookie" not in response.get("Vary", "").lower()
         and "private" not in response.get("Cache-Control", "")
         and "no-store" not in response.get("Cache-Control", "")
         and not (user is not None and user.is_authenticated)

@@ -82,7 +82,8 @@ def volume_list(request):
 
 @require_safe
 def volume_detail(request, identifier: str):
-    volume, groups = queries.volume_page(identifier)
+    data = queries.volume_page(identifier, request.GET.get("page", 1))
+    volume = data.volume
     return render(
         request,
         "catalog/volume_detail.html",
@@ -90,9 +91,10 @@ def volume_detail(request, identifier: str):
             "volume": volume,
             "volume_heading": volume_heading(volume),
             "volume_subtitle": volume_subtitle(volume),
-            "groups": groups,
-            "has_chapters": any(g.chapter for g in groups),
-            "count": sum(len(g.letters) for g in groups),
+            "groups": data.groups,
+            "has_chapters": any(g.chapter for g in data.groups),
+            "count": data.page.paginator.count,
+            "page": data.page,
             "sources": queries.sources_consulted(volume),
             "cite": citing.volume_citable(volume, request),
         },

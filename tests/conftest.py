@@ -61,3 +61,10 @@ def _empty_cache():
     cache.clear()
     yield
     cache.clear()
+
+
+@pytest.fixture
+def page_cache(settings):
+    """The public page cache on (test settings leave it off; see archive/settings_test.py)."""
+    settings.PUBLIC_PAGE_CACHE = True
+    return settings
