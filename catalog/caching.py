@@ -25,6 +25,8 @@ and delete of the catalog's public models; writes that bypass signals (``QuerySe
 from __future__ import annotations
 
 import hashlib
+import logging
+import threading
 import time
 
 from django.conf import settings
@@ -36,6 +38,7 @@ from django.utils import translation
 from django.utils.cache import patch_vary_headers
 from django.utils.http import http_date
 
+logger = logging.getLogger(__name__)
 GENERATION_KEY = "catalog:generation"
 PAGE_KEY = "catalog:page:{generation}:{digest}"
 
@@ -77,7 +80,7 @@ KEPT_HEADERS = ("Content-Type", "Content-Disposition", "X-Frame-Options", "Conte
 # the review queue's stored problems and workflow records (a move also updates its letters).
 IGNORED_MODELS = frozenset({"revision", "importrun", "errorreport", "letterproblem", "transition"})
 
-_stored_since_bump = False  # this process cached a page since it last bumped the generation
+_pending = threading.local()  # this thread's transaction changed the catalog: bump on its commit
 
 
 # -- the generation ---------------------------------------------------------------------------------
@@ -94,28 +97,29 @@ def generation() -> int:
 
 
 def _bump() -> None:
-    global _stored_since_bump
-    _stored_since_bump = False
     try:
         cache.incr(GENERATION_KEY)
     except ValueError:  # not there (evicted, flushed): a fresh start is a new generation too
         generation()
 
 
+def _bump_on_commit() -> None:
+    # An import calls invalidate() for every record it saves; the first of those callbacks to run
+    # at the commit bumps, the others find nothing pending.
+    if getattr(_pending, "value", False):
+        _pending.value = False
+        _bump()
+
+
 def invalidate(reason: str = "") -> None:
     """Published content may have changed: every cached public page is stale once the current
-    transaction commits (at once outside a transaction; nothing if it rolls back).
+    transaction commits (at once outside a transaction; never if it rolls back).
 
-    The one place that invalidates the page cache. Called once per transaction at most (a second
-    call while the first waits for the commit adds nothing). Pages this process cached inside the
-    open transaction — a request that writes and then reads, as tests do — are dropped at once too.
-    ``reason`` is for the reader of the call site."""
-    if _stored_since_bump:
-        _bump()
-    connection = transaction.get_connection()
-    if connection.in_atomic_block and any(entry[1] is _bump for entry in connection.run_on_commit):
-        return
-    transaction.on_commit(_bump)
+    The one place that invalidates the page cache; ``reason`` is for the reader of the call site.
+    Bumping at the commit, not before, keeps a reader who asks in between from caching the old
+    rows under the new generation."""
+    _pending.value = True
+    transaction.on_commit(_bump_on_commit, robust=True)
 
 
 # -- model signals ----------------------------------------------------------------------------------
@@ -189,19 +193,25 @@ class PublicPageCacheMiddleware:
     def __call__(self, request):
         if not _may_serve(request):
             return self.get_response(request)
-        key = _page_key(request, generation())
-        entry = cache.get(key)
+        try:
+            key = _page_key(request, generation())
+            entry = cache.get(key)
+        except Exception:  # the cache server is down: serve from the database
+            logger.warning("page cache unavailable", exc_info=True)
+            return self.get_response(request)
         if entry is not None:
             return self._cached_response(request, entry)
         response = self.get_response(request)
         if _may_store(request, response):
-            global _stored_since_bump
             content = response.content
             etag = '"' + hashlib.blake2b(content, digest_size=16).hexdigest() + '"'
             headers = {name: response[name] for name in KEPT_HEADERS if response.has_header(name)}
             stored_at = time.time()
-            cache.set(key, (content, headers, etag, stored_at), settings.PUBLIC_PAGE_CACHE_TIMEOUT)
-            _stored_since_bump = True
+            try:
+                cache.set(key, (content, headers, etag, stored_at), settings.PUBLIC_PAGE_CACHE_TIMEOUT)
+            except Exception:
+                logger.warning("page cache unavailable", exc_info=True)
+                return response
             _public_headers(response, etag, stored_at)
         return response
 
