@@ -700,13 +700,10 @@ def person_page(slug: str, page: dict[str, int] | None = None) -> PersonPage:
         start = (number - 1) * PERSON_LETTERS_PER_PAGE
         groups[role] = list(ordered.filter(role=role).order_by(*order)[start : start + PERSON_LETTERS_PER_PAGE])
     letters = public_letters().filter(Exists(links.filter(letter=OuterRef("pk"))))
-    per_year = list(
-        letters.filter(date_min__isnull=False)
-        .annotate(y=ExtractYear("date_min"))
-        .values_list("y")
-        .annotate(n=Count("pk"))
-        .order_by("y")
-    )
+    # One pass for the chart and the total: undated letters count in the total, under no year.
+    by_year = list(letters.annotate(y=ExtractYear("date_min")).values_list("y").annotate(n=Count("pk")).order_by("y"))
+    per_year = [(year, n) for year, n in by_year if year is not None]
+    total = sum(n for _, n in by_year)
     own = links.filter(role__in=[LetterPerson.Role.SENDER, LetterPerson.Role.RECIPIENT]).values("letter_id")
     correspondents = list(
         LetterPerson.objects.filter(letter_id__in=own, role__in=[LetterPerson.Role.SENDER, LetterPerson.Role.RECIPIENT])
@@ -715,7 +712,6 @@ def person_page(slug: str, page: dict[str, int] | None = None) -> PersonPage:
         .annotate(count=Count("letter", distinct=True))
         .order_by("-count", "name")[:10]
     )
-    total = letters.count()
     return PersonPage(
         person=person,
         show_description=bool(_description_public([person.pk])),

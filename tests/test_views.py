@@ -529,8 +529,8 @@ def test_volume_page_query_count(client, seeds, django_assert_max_num_queries):
 
 
 def test_person_page_query_count(client, seeds, django_assert_max_num_queries):
-    # person, counts by role, a page of each role, per year, correspondents, total, descriptions
-    with django_assert_max_num_queries(9):
+    # person, counts by role, a page of each role, per year (and the total), correspondents, descriptions
+    with django_assert_max_num_queries(8):
         client.get("/people/gromyko/")
     before = count_queries(client, "/people/gromyko/")
     gromyko = Person.objects.get(slug="gromyko")
@@ -580,6 +580,24 @@ def test_tei_volume_page_query_count_is_fixed(client, tei_v33, django_assert_max
     html = text_of(response)
     assert "FRUS, 1969–1976, Volume XXXIII" in html
     assert html.count('class="doc-number"') == 11  # d188–d198
+
+
+def test_volume_page_is_paginated(client, tei_v33, monkeypatch, django_assert_max_num_queries):
+    from catalog import queries
+
+    monkeypatch.setattr(queries, "VOLUME_LETTERS_PER_PAGE", 5)
+    with django_assert_max_num_queries(6):  # volume, chapters, count, the page, sources consulted
+        response = client.get(f"/volumes/{V33}/?page=2")
+    html = text_of(response)
+    assert re.findall(r'<li id="d(\d+)"', html) == ["193", "194", "195", "196", "197"]
+    assert "<div><dt>Documents in the catalog</dt><dd>11</dd></div>" in html  # all of them, not the page's
+    assert '<nav class="pagination" aria-label="Documents: pages">' in html
+    assert '<a rel="prev" href="?page=1">← Previous<span class="visually-hidden"> documents</span></a>' in html
+    assert '<a rel="next" href="?page=3">Next →<span class="visually-hidden"> documents</span></a>' in html
+    assert "Page 2 of 3 (documents 6–10)" in html
+    assert re.findall(r'<li id="d(\d+)"', text_of(client.get(f"/volumes/{V33}/?page=99"))) == ["198"]  # the last
+    assert re.findall(r'<li id="d(\d+)"', text_of(client.get(f"/volumes/{V33}/?page=abc")))[0] == "188"
+    assert "pagination" not in text_of(client.get(f"/volumes/{V04}/"))  # one page: no controls
 
 
 @pytest.mark.django_db
