@@ -252,5 +252,7 @@ else:
             "OPTIONS": {"MAX_ENTRIES": 2000},
         }
     }
-PUBLIC_PAGE_CACHE = env_flag("PUBLIC_PAGE_CACHE", True)  # 0 turns the public page cache off
+# The page cache needs a cache every process shares (an import in a worker process must reach the web
+# server's pages): on by default with CACHE_URL, off with the per-process local-memory cache.
+PUBLIC_PAGE_CACHE = env_flag("PUBLIC_PAGE_CACHE", bool(CACHE_URL))
 PUBLIC_PAGE_CACHE_TIMEOUT = int(os.environ.get("PUBLIC_PAGE_CACHE_TIMEOUT", 24 * 3600))  # seconds a page is kept

@@ -279,11 +279,11 @@ def test_cache_url_selects_the_backend(monkeypatch):
             "LOCATION": "redis://127.0.0.1:6379/7",
             "KEY_PREFIX": "letterbook",
         }
+        assert importlib.reload(project_settings).PUBLIC_PAGE_CACHE is True
         monkeypatch.setenv("CACHE_URL", "")
-        assert (
-            importlib.reload(project_settings).CACHES["default"]["BACKEND"]
-            == "django.core.cache.backends.locmem.LocMemCache"
-        )
+        reloaded = importlib.reload(project_settings)
+        assert reloaded.CACHES["default"]["BACKEND"] == "django.core.cache.backends.locmem.LocMemCache"
+        assert reloaded.PUBLIC_PAGE_CACHE is False  # per process: a worker's import could not reach the pages
         monkeypatch.setenv("CACHE_URL", "memcached://x")
         from django.core.exceptions import ImproperlyConfigured
 
