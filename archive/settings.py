@@ -53,6 +53,9 @@ MIDDLEWARE = [
     "archive.middleware.ContentSecurityPolicyMiddleware",
     # Before anything reads the session, the user or the database: NUL and control characters → 400.
     "archive.middleware.RejectControlCharactersMiddleware",
+    # Public pages for anonymous readers from the shared cache (catalog/caching.py): before the
+    # session, CSRF and auth middleware, which a cached page never needs.
+    "catalog.caching.PublicPageCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -225,3 +228,31 @@ IMPORT_HEARTBEAT_SECONDS = 5  # a running job touches its progress file this oft
 IMPORT_STALE_AFTER = int(os.environ.get("IMPORT_STALE_AFTER", 120))  # seconds without a heartbeat: the worker died
 # Jobs are rows in the database; `manage.py db_worker` runs them (`make run` starts one).
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+
+# -- Cache (catalog/caching.py): CACHE_URL empty → Django's LocMemCache (one process: development,
+# tests); redis://host:port/db → Django's RedisCache (shared by every process and machine: production).
+# Public pages for anonymous readers are cached in it, keyed by a catalog generation that
+# catalog.caching.invalidate() bumps whenever published content may change.
+CACHE_URL = os.environ.get("CACHE_URL", "")
+if CACHE_URL.startswith(("redis://", "rediss://", "unix://")):
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": CACHE_URL,
+            "KEY_PREFIX": os.environ.get("CACHE_KEY_PREFIX", "letterbook"),
+        }
+    }
+elif CACHE_URL:
+    raise ImproperlyConfigured("CACHE_URL must be empty or a redis:// (rediss://, unix://) address.")
+else:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": "letterbook",
+            "OPTIONS": {"MAX_ENTRIES": 2000},
+        }
+    }
+# The page cache needs a cache every process shares (an import in a worker process must reach the web
+# server's pages): on by default with CACHE_URL, off with the per-process local-memory cache.
+PUBLIC_PAGE_CACHE = env_flag("PUBLIC_PAGE_CACHE", bool(CACHE_URL))
+PUBLIC_PAGE_CACHE_TIMEOUT = int(os.environ.get("PUBLIC_PAGE_CACHE_TIMEOUT", 24 * 3600))  # seconds a page is kept

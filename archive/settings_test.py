@@ -28,3 +28,7 @@ AUTHENTICATION_BACKENDS = [
 # function the worker runs; uploads go to a scratch folder (tests give each test its own).
 TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
 MEDIA_ROOT = Path(tempfile.mkdtemp(prefix="letterbook-test-media-"))
+# The public page cache (catalog/caching.py) is off for tests that change rows behind the ORM's back
+# (QuerySet.update in a test) and count queries; tests/test_caching.py and the permission walk turn
+# it on with the `page_cache` fixture (tests/conftest.py).
+PUBLIC_PAGE_CACHE = False

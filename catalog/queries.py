@@ -21,7 +21,7 @@ from types import SimpleNamespace
 
 import django_filters
 from django import forms
-from django.core.paginator import Paginator
+from django.core.paginator import Page, Paginator
 from django.db.models import (
     Case,
     CharField,
@@ -83,6 +83,7 @@ LIST_FIELDS = (
     "volume__subseries",
     "volume__volume_number",
 )
+LETTER_HEAVY_FIELDS = ("body", "body_text", "import_snapshot")  # never loaded for a list or a link
 DOC_TYPE_LABELS = dict(Letter._meta.get_field("doc_type").choices)
 CLASSIFICATIONS = [
     ("top-secret", "Top Secret"),
@@ -537,29 +538,41 @@ def public_volume(identifier: str) -> Volume:
     return volume
 
 
-def volume_page(identifier: str, user=None) -> tuple[Volume, list[ChapterGroup]]:
-    """A volume and its published letters in order, grouped by chapter when it has chapters."""
+VOLUME_LETTERS_PER_PAGE = 100
+
+
+@dataclass
+class VolumePage:
+    volume: Volume
+    groups: list[ChapterGroup]
+    page: Page  # of published letters, by number; ``page.paginator.count`` is the exact total
+
+
+def volume_page(identifier: str, page_number=1) -> VolumePage:
+    """A volume and one page of its published letters in order (list fields only: never the body),
+    grouped by chapter when it has chapters. Four queries: volume, chapters, count, the page."""
     volume = public_volume(identifier)
     chapters = list(volume.chapters.all())
-    letters = list(
+    letters = (
         public_letters()
         .filter(volume=volume)
         .only(*[f for f in LIST_FIELDS if not f.startswith("volume__")])
-        .prefetch_related(people_prefetch())
         .order_by("number")
     )
-    for letter in letters:
+    page = Paginator(letters, VOLUME_LETTERS_PER_PAGE).get_page(page_number)
+    rows = list(page.object_list)
+    for letter in rows:
         letter.volume = volume  # the same object: no query per letter for its citation
     if not chapters:
-        return volume, [ChapterGroup(None, letters)] if letters else []
+        return VolumePage(volume, [ChapterGroup(None, rows)] if rows else [], page)
     groups: OrderedDict[int | None, ChapterGroup] = OrderedDict((c.pk, ChapterGroup(c)) for c in chapters)
     loose = ChapterGroup(None)
-    for letter in letters:
+    for letter in rows:
         groups.get(letter.chapter_id, loose).letters.append(letter)
     result = [g for g in groups.values() if g.letters]
     if loose.letters:
         result.append(loose)
-    return volume, result
+    return VolumePage(volume, result, page)
 
 
 def sources_consulted(volume: Volume) -> list[tuple[str, list[str]]]:
@@ -687,13 +700,10 @@ def person_page(slug: str, page: dict[str, int] | None = None) -> PersonPage:
         start = (number - 1) * PERSON_LETTERS_PER_PAGE
         groups[role] = list(ordered.filter(role=role).order_by(*order)[start : start + PERSON_LETTERS_PER_PAGE])
     letters = public_letters().filter(Exists(links.filter(letter=OuterRef("pk"))))
-    per_year = list(
-        letters.filter(date_min__isnull=False)
-        .annotate(y=ExtractYear("date_min"))
-        .values_list("y")
-        .annotate(n=Count("pk"))
-        .order_by("y")
-    )
+    # One pass for the chart and the total: undated letters count in the total, under no year.
+    by_year = list(letters.annotate(y=ExtractYear("date_min")).values_list("y").annotate(n=Count("pk")).order_by("y"))
+    per_year = [(year, n) for year, n in by_year if year is not None]
+    total = sum(n for _, n in by_year)
     own = links.filter(role__in=[LetterPerson.Role.SENDER, LetterPerson.Role.RECIPIENT]).values("letter_id")
     correspondents = list(
         LetterPerson.objects.filter(letter_id__in=own, role__in=[LetterPerson.Role.SENDER, LetterPerson.Role.RECIPIENT])
@@ -702,7 +712,6 @@ def person_page(slug: str, page: dict[str, int] | None = None) -> PersonPage:
         .annotate(count=Count("letter", distinct=True))
         .order_by("-count", "name")[:10]
     )
-    total = letters.count()
     return PersonPage(
         person=person,
         show_description=bool(_description_public([person.pk])),
@@ -929,7 +938,12 @@ def load_letter_page(letter: Letter, user, *, neighbours: bool = True) -> Letter
     for link in links:
         people.setdefault(link.role, []).append(link)
 
-    citations = SourceCitation.objects.filter(letter=letter).select_related("source", "footnote")
+    # Footnotes are loaded once, above: citations and cross-references get theirs from that list.
+    by_id = {f.pk: f for f in footnotes}
+    citations = list(SourceCitation.objects.filter(letter=letter).select_related("source"))
+    for citation in citations:
+        if citation.footnote_id in by_id:
+            citation.footnote = by_id[citation.footnote_id]
     sources: OrderedDict[int, SourceEntry] = OrderedDict()
     for citation in sorted(citations, key=lambda c: (c.footnote.number if c.footnote_id else -1, c.pk)):
         entry = sources.get(citation.source_id)
@@ -942,9 +956,14 @@ def load_letter_page(letter: Letter, user, *, neighbours: bool = True) -> Letter
     visible = Letter.objects.visible_to(user)
     rows = list(
         CrossReference.objects.filter(letter=letter)
-        .select_related("footnote", "target__volume")
+        .select_related("target__volume")
+        # A target letter is a link: never its body, text or import snapshot.
+        .defer(*(f"target__{name}" for name in LETTER_HEAVY_FIELDS), "target__volume__import_snapshot")
         .order_by("footnote__number", "id")
     )
+    for row in rows:
+        if row.footnote_id in by_id:
+            row.footnote = by_id[row.footnote_id]
     referenced_volumes = {r.target_volume for r in rows if r.target_number is None}
     nodes = [*(letter.body or []), *(n for f in footnotes for n in (f.content or []))]
     body_refs = stored_ref_targets(nodes)

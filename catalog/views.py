@@ -11,7 +11,7 @@ from django.core.cache import cache
 from django.http import Http404, HttpResponseRedirect, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_POST, require_safe
+from django.views.decorators.http import require_http_methods, require_safe
 
 from catalog import citing, queries, search
 from catalog.annotating import public_annotations
@@ -82,7 +82,8 @@ def volume_list(request):
 
 @require_safe
 def volume_detail(request, identifier: str):
-    volume, groups = queries.volume_page(identifier)
+    data = queries.volume_page(identifier, request.GET.get("page", 1))
+    volume = data.volume
     return render(
         request,
         "catalog/volume_detail.html",
@@ -90,9 +91,10 @@ def volume_detail(request, identifier: str):
             "volume": volume,
             "volume_heading": volume_heading(volume),
             "volume_subtitle": volume_subtitle(volume),
-            "groups": groups,
-            "has_chapters": any(g.chapter for g in groups),
-            "count": sum(len(g.letters) for g in groups),
+            "groups": data.groups,
+            "has_chapters": any(g.chapter for g in data.groups),
+            "count": data.page.paginator.count,
+            "page": data.page,
             "sources": queries.sources_consulted(volume),
             "cite": citing.volume_citable(volume, request),
         },
@@ -124,7 +126,7 @@ def letter_detail(request, identifier: str, number: int):
         # A document renumbered since: its old id ``d<number>`` may still be some letter's xml id.
         letter = queries.find_letter(identifier, request.user, xml_id=f"d{number}")
         return redirect(letter, permanent=True)
-    return _render_letter(request, letter, ErrorReportForm())
+    return _render_letter(request, letter)
 
 
 @require_safe
@@ -134,7 +136,9 @@ def letter_by_xml_id(request, identifier: str, xml_id: str):
     return redirect(letter, permanent=True)
 
 
-def _render_letter(request, letter, report_form, status=200, reported=False):
+def _render_letter(request, letter):
+    # No form and no CSRF token here: the page is the same for every reader and cached whole
+    # (catalog/caching.py); the error report form has its own page (report_error).
     page = queries.load_letter_page(letter, request.user)
     return render(
         request,
@@ -145,8 +149,7 @@ def _render_letter(request, letter, report_form, status=200, reported=False):
             "citation": letter_citation(letter),
             "volume_heading": volume_heading(letter.volume),
             "ctx": page.context,
-            "report_form": report_form,
-            "reported": reported or request.GET.get("reported") == "1",
+            "reported": request.GET.get("reported") == "1",
             "annotations": public_annotations(letter),  # annotations (issue 8): the public ones only
             "cite": citing.letter_citable(
                 letter, request, senders=[link.person for link in page.people.get("sender", [])]
@@ -154,7 +157,6 @@ def _render_letter(request, letter, report_form, status=200, reported=False):
             "hsg_url": f"https://history.state.gov/historicaldocuments/{letter.volume.identifier}/"
             f"{letter.xml_id or f'd{letter.number}'}",
         },
-        status=status,
     )
 
 
@@ -162,18 +164,25 @@ def _client_address(request) -> str:
     return request.META.get("REMOTE_ADDR", "") or "unknown"
 
 
-@require_POST
+def _render_report(request, letter, form, status=200):
+    return render(request, "catalog/letter_report.html", {"letter": letter, "report_form": form}, status=status)
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
 def report_error(request, identifier: str, number: int):
-    """A reader's error report on a published letter: CSRF-checked, a honeypot field, and at most
-    REPORTS_PER_HOUR per address per hour (the cache counts)."""
+    """A reader's error report on a published letter: its form (GET), and the report (POST):
+    CSRF-checked, a honeypot field, and at most REPORTS_PER_HOUR per address per hour (the cache
+    counts)."""
     letter = queries.find_letter(identifier, None, number=number)  # published letters only
+    if request.method != "POST":
+        return _render_report(request, letter, ErrorReportForm())
     form = ErrorReportForm(request.POST)
     key = f"error-report:{_client_address(request)}"
     if cache.get(key, 0) >= REPORTS_PER_HOUR:
         form.add_error(None, "Too many reports from your address; please try again in an hour.")
-        return _render_letter(request, letter, form, status=429)
+        return _render_report(request, letter, form, status=429)
     if not form.is_valid():
-        return _render_letter(request, letter, form, status=400)
+        return _render_report(request, letter, form, status=400)
     cache.add(key, 0, 3600)
     try:
         cache.incr(key)

@@ -14,6 +14,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
 
+from catalog import caching
 from catalog.models import Erratum, Letter, Transition
 
 S = Letter.Status
@@ -95,6 +96,7 @@ def apply(move: Move, letters, user, comment: str = "") -> tuple[list[Letter], l
             elif move.target != S.WITHDRAWN:
                 values["provisional"] = False
             Letter.objects.filter(pk__in=ids).update(**values)
+            caching.invalidate("workflow move")  # update() sends no signal; a move may publish or withdraw
             if move.target == S.PUBLISHED:
                 Letter.objects.filter(pk__in=ids, published_at__isnull=True).update(published_at=now)
             Transition.objects.bulk_create(

@@ -50,3 +50,21 @@ def import_catalog(import_seeds):
     result = import_paths([TEI_V33, TEI_QUEBEC], publish=True)
     assert not result.failures, result.failures
     return result.reports
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """Every test starts with an empty cache (the page cache, rate limits): the local-memory cache
+    outlives a test's database."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def page_cache(settings):
+    """The public page cache on (test settings leave it off; see archive/settings_test.py)."""
+    settings.PUBLIC_PAGE_CACHE = True
+    return settings

@@ -529,8 +529,8 @@ def test_volume_page_query_count(client, seeds, django_assert_max_num_queries):
 
 
 def test_person_page_query_count(client, seeds, django_assert_max_num_queries):
-    # person, counts by role, a page of each role, per year, correspondents, total, descriptions
-    with django_assert_max_num_queries(9):
+    # person, counts by role, a page of each role, per year (and the total), correspondents, descriptions
+    with django_assert_max_num_queries(8):
         client.get("/people/gromyko/")
     before = count_queries(client, "/people/gromyko/")
     gromyko = Person.objects.get(slug="gromyko")
@@ -580,6 +580,24 @@ def test_tei_volume_page_query_count_is_fixed(client, tei_v33, django_assert_max
     html = text_of(response)
     assert "FRUS, 1969–1976, Volume XXXIII" in html
     assert html.count('class="doc-number"') == 11  # d188–d198
+
+
+def test_volume_page_is_paginated(client, tei_v33, monkeypatch, django_assert_max_num_queries):
+    from catalog import queries
+
+    monkeypatch.setattr(queries, "VOLUME_LETTERS_PER_PAGE", 5)
+    with django_assert_max_num_queries(6):  # volume, chapters, count, the page, sources consulted
+        response = client.get(f"/volumes/{V33}/?page=2")
+    html = text_of(response)
+    assert re.findall(r'<li id="d(\d+)"', html) == ["193", "194", "195", "196", "197"]
+    assert "<div><dt>Documents in the catalog</dt><dd>11</dd></div>" in html  # all of them, not the page's
+    assert '<nav class="pagination" aria-label="Documents: pages">' in html
+    assert '<a rel="prev" href="?page=1">← Previous<span class="visually-hidden"> documents</span></a>' in html
+    assert '<a rel="next" href="?page=3">Next →<span class="visually-hidden"> documents</span></a>' in html
+    assert "Page 2 of 3 (documents 6–10)" in html
+    assert re.findall(r'<li id="d(\d+)"', text_of(client.get(f"/volumes/{V33}/?page=99"))) == ["198"]  # the last
+    assert re.findall(r'<li id="d(\d+)"', text_of(client.get(f"/volumes/{V33}/?page=abc")))[0] == "188"
+    assert "pagination" not in text_of(client.get(f"/volumes/{V04}/"))  # one page: no controls
 
 
 @pytest.mark.django_db
@@ -954,7 +972,11 @@ def test_report_an_error_lands_in_the_admin_list(client, seeds, fresh_cache, sta
 
     html = text_of(Client().get(D193))
     assert '<h2 id="report-heading">Report an error</h2>' in html
-    assert 'name="csrfmiddlewaretoken"' in html
+    assert f'<a href="{REPORT}">Tell the editors</a>' in html
+    assert 'name="csrfmiddlewaretoken"' not in html  # the letter's page is the same for everyone (cached)
+    form = text_of(Client().get(REPORT))
+    assert '<h1 id="report-heading">Report an error</h1>' in form
+    assert 'name="csrfmiddlewaretoken"' in form
     response = Client().post(REPORT, {"message": "Brezhnev’s letter is dated January 12, not 14.", "email": ""})
     assert response.status_code == 302
     assert response["Location"] == f"{D193}?reported=1#report"
@@ -970,7 +992,7 @@ def test_report_needs_the_csrf_token(seeds, fresh_cache):
 
     strict = Client(enforce_csrf_checks=True)
     assert strict.post(REPORT, {"message": "A real problem here."}).status_code == 403
-    page = strict.get(D193)
+    page = strict.get(REPORT)
     token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', text_of(page))[1]
     assert strict.post(REPORT, {"message": "A real problem here.", "csrfmiddlewaretoken": token}).status_code == 302
     assert ErrorReport.objects.count() == 1
@@ -988,7 +1010,8 @@ def test_report_honeypot_and_bad_input(client, seeds, fresh_cache):
     assert "This field is required." in text_of(response) and "Enter a valid email address." in text_of(response)
     response = client.post(REPORT, {"message": "<script>alert(1)</script> is wrong"})
     assert response.status_code == 302
-    assert client.get("/volumes/frus1861/d1/report/").status_code == 405
+    assert client.get("/volumes/frus1861/d1/report/").status_code == 404
+    assert client.put(REPORT).status_code == 405
     assert client.post("/volumes/frus1861/d1/report/", {"message": "x" * 10}).status_code == 404
 
 

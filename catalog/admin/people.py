@@ -13,7 +13,7 @@ from django.template.response import TemplateResponse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
-from catalog import checks, locking
+from catalog import caching, checks, locking
 from catalog.models import Letter, LetterPerson, Person, PersonIdentifier, Revision
 from catalog.resources import PersonResource
 
@@ -130,6 +130,7 @@ def merge_people(keep: Person, others: list[Person], user=None, comment: str = "
     for pk, name in fill.items():
         LetterPerson.objects.filter(pk=pk).update(name_as_written=name)
     PersonIdentifier.objects.filter(person__in=others).update(person=keep)
+    caching.invalidate("people merged")  # update() sends no signal
 
     # Names, titles and notes: nothing of the merged records is dropped.
     merged_names = [name for p in others for name in (p.display_name, *p.aliases)]

@@ -29,7 +29,7 @@ from django.db.models import OuterRef, Q, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from catalog import administrations, checks
+from catalog import administrations, caching, checks
 from catalog.annotating import reanchor_letter
 from catalog.body import flatten
 from catalog.models import (
@@ -997,6 +997,7 @@ def load_volume(
     )
     with transaction.atomic():
         report = loader.run(progress)
+        caching.invalidate("import")  # on commit; nothing on a dry run's rollback
         report.dry_run = dry_run
         if dry_run:
             transaction.set_rollback(True)
@@ -1033,6 +1034,8 @@ def skip_unchanged_file(
             report.published = letters.filter(status=Letter.Status.DRAFT, published_at__isnull=True).update(
                 status=Letter.Status.PUBLISHED, published_at=now, modified=now
             )
+            if report.published:
+                caching.invalidate("import")  # on commit; nothing on a dry run's rollback
             if dry_run:
                 transaction.set_rollback(True)
     return report

@@ -135,10 +135,10 @@ COVERAGE: dict[str, list[Case]] = {
         draft("letter of an unpublished volume", _letter("catalog:letter", "quebec_letter")),
         public("missing letter", lambda w: f"/volumes/{V33}/d99999/", status=404),
     ],
-    # Readers report errors with a POST (tests/catalog cover it); a GET is refused.
+    # Readers report errors with a POST (tests/test_views.py covers it); a GET shows the form.
     "catalog:report-error": [
-        get_refused("report on a published letter", _letter("catalog:report-error", "published")),
-        get_refused("report on a draft", _letter("catalog:report-error", "secret")),
+        public("report form of a published letter", _letter("catalog:report-error", "published")),
+        public("report form of a draft", _letter("catalog:report-error", "secret"), status=404),
     ],
     "catalog:letter-by-id": [
         draft("old id of a draft", lambda w: f"/volumes/{V33}/{w.secret.xml_id}/", staff_status=301),
@@ -526,3 +526,18 @@ def test_the_world_holds_what_the_walk_looks_for(world):
     assert world.users["editor"].groups.get().name == "Editors"
     assert world.users["reviewer"].has_perm("catalog.publish_letter")
     assert not world.users["editor"].has_perm("catalog.publish_letter")
+
+
+def test_walk_through_the_page_cache(world, page_cache):
+    """The public page cache on (catalog/caching.py): staff walk first (previews, admin links),
+    then anonymous readers twice — the second time from the cache: the same answers, no secrets."""
+    for role in ROLES:
+        if role != "anonymous":
+            for key, item in all_cases():
+                check(world, role, key, item)
+    problems = []
+    for _ in range(2):
+        for key, item in all_cases():
+            if "anonymous" not in item.xfail:
+                problems.append(check(world, "anonymous", key, item))
+    assert not [p for p in problems if p], "\n".join(p for p in problems if p)

@@ -1,0 +1,294 @@
+"""The public page cache (catalog/caching.py): served without queries to anonymous readers, never to
+staff, never stale after publish, withdraw, edits and imports, never holding unpublished content.
+
+Writes happen inside ``django_capture_on_commit_callbacks(execute=True)`` where the cache is
+invalidated by the commit (the test's own transaction never commits)."""
+
+import json
+
+import pytest
+from django.core.cache import cache
+from django.db import transaction
+from django.test import Client
+
+from catalog import caching, workflow
+from catalog.models import Footnote, Letter, Person
+
+V33, V04 = "frus1969-76v33", "frus1981-88v04"
+D193 = f"/volumes/{V33}/d193/"
+D328 = f"/volumes/{V04}/d328/"
+CARTER_TITLE = "Letter From President Carter to Soviet General Secretary Brezhnev"
+
+pytestmark = pytest.mark.django_db
+
+PUBLIC_URLS = [
+    "/",
+    "/letters/",
+    "/letters/?q=Brezhnev",
+    D193,
+    f"/volumes/{V33}/",
+    "/volumes/",
+    "/people/",
+    "/people/?q=brez&format=json",
+    "/people/jimmy-carter/",
+    "/administrations/",
+    "/sources/",
+    "/api/letters/",
+    f"/api/letters/{V33}/193/",
+    "/feeds/latest/",
+    "/sitemap.xml",
+    f"{D193}cite.json",
+    f"/volumes/{V33}/cite.bib",
+]
+
+
+def body(response) -> str:
+    return response.content.decode()
+
+
+@pytest.fixture
+def superuser(django_user_model):
+    return django_user_model.objects.create_user("boss", password="pw", is_staff=True, is_superuser=True)
+
+
+def move(name, letter, user):
+    workflow.apply(workflow.MOVES[name], Letter.objects.filter(pk=letter.pk), user)
+
+
+@pytest.mark.parametrize("url", PUBLIC_URLS)
+def test_a_cached_page_is_served_without_queries(url, import_seeds, page_cache, django_assert_num_queries):
+    reader = Client()
+    first = reader.get(url)
+    assert first.status_code == 200
+    assert first["Cache-Control"] == "public, no-cache"
+    with django_assert_num_queries(0):
+        second = reader.get(url)
+    assert (second.status_code, second.content, second["Content-Type"]) == (
+        200,
+        first.content,
+        first["Content-Type"],
+    )
+    assert second["ETag"] == first["ETag"]
+    assert second["Content-Security-Policy"] == first["Content-Security-Policy"]
+    assert second["X-Frame-Options"] == "DENY"
+    assert "Cookie" in second["Vary"]
+    assert not second.cookies
+    # A browser that holds the page asks again and is told it has not changed.
+    with django_assert_num_queries(0):
+        again = reader.get(url, headers={"if-none-match": first["ETag"]})
+    assert (again.status_code, again.content) == (304, b"")
+
+
+def test_the_query_string_is_part_of_the_key(import_seeds, page_cache):
+    reader = Client()
+    html = body(reader.get("/people/"))
+    data = reader.get("/people/?format=json").json()
+    assert "<!DOCTYPE html>" in html
+    assert data["results"][0].keys() == {"slug", "name", "count"}
+    assert body(reader.get("/people/")) == html
+    assert reader.get("/letters/").context["page"].paginator.count == 2
+    assert reader.get("/letters/?doc_type=memorandum").context["page"].paginator.count == 0
+    assert reader.get("/letters/").context is None  # from the cache
+    assert len(reader.get("/letters/?volume=" + V04).context["rows"]) == 1
+
+
+def test_the_letter_page_carries_no_csrf_token_and_sets_no_cookie(import_seeds, page_cache):
+    response = Client().get(D193)
+    assert "csrfmiddlewaretoken" not in body(response)
+    assert not response.cookies
+    # The report form's own page is never cached (it holds a token).
+    form = Client().get(f"{D193}report/")
+    assert "csrfmiddlewaretoken" in body(form) and form.cookies
+    assert "Cache-Control" not in form
+
+
+def test_staff_never_get_a_cached_page_and_their_pages_are_never_stored(
+    import_seeds, page_cache, staff_client, django_assert_max_num_queries
+):
+    reader = Client()
+    assert 'href="/admin/"' not in body(reader.get(D193))
+    staff = staff_client.get(D193)  # a cached page exists: staff still get their own
+    assert 'href="/admin/"' in body(staff)
+    assert "Cache-Control" not in staff
+    cache.clear()
+    assert 'href="/admin/"' in body(staff_client.get(D193))  # staff first: nothing stored
+    assert 'href="/admin/"' not in body(reader.get(D193))
+
+
+def test_a_staff_preview_of_a_draft_never_reaches_readers(import_seeds, page_cache, staff_client, superuser):
+    d193 = Letter.objects.get(volume__identifier=V33, number=193)
+    move("withdraw", d193, superuser)
+    preview = staff_client.get(D193)
+    assert preview.status_code == 200 and CARTER_TITLE in body(preview)
+    assert Client().get(D193).status_code == 404
+    assert CARTER_TITLE not in body(Client().get("/letters/"))
+
+
+def test_publish_shows_the_letter_at_once(import_seeds, page_cache, superuser, django_capture_on_commit_callbacks):
+    d193 = Letter.objects.get(volume__identifier=V33, number=193)
+    Letter.objects.filter(pk=d193.pk).update(status=Letter.Status.DRAFT)  # before anything is cached
+    reader = Client()
+    assert reader.get(D193).status_code == 404
+    assert CARTER_TITLE not in body(reader.get("/letters/"))
+    assert reader.get(f"/volumes/{V33}/").status_code == 404
+    assert reader.get("/api/letters/").json()["count"] == 1
+    assert CARTER_TITLE not in body(reader.get("/feeds/latest/"))
+    reader.get("/letters/")  # cached now
+    with django_capture_on_commit_callbacks(execute=True):
+        move("publish_provisionally", d193, superuser)
+    assert reader.get(D193).status_code == 200
+    assert CARTER_TITLE in body(reader.get("/letters/"))
+    assert reader.get(f"/volumes/{V33}/").status_code == 200
+    assert reader.get("/api/letters/").json()["count"] == 2
+    assert CARTER_TITLE in body(reader.get("/feeds/latest/"))
+
+
+WITHDRAWN_FROM = ["/letters/", f"/volumes/{V04}/", "/people/jimmy-carter/", "/feeds/latest/", "/sitemap.xml"]
+
+
+def test_withdraw_removes_the_letter_at_once(import_seeds, page_cache, superuser, django_capture_on_commit_callbacks):
+    d193 = Letter.objects.get(volume__identifier=V33, number=193)
+    reader = Client()
+    before = {url: body(reader.get(url)) for url in WITHDRAWN_FROM}
+    assert reader.get(D193).status_code == 200
+    assert reader.get("/api/letters/").json()["count"] == 2
+    assert CARTER_TITLE in before["/letters/"] and D193 in before["/sitemap.xml"]
+    with django_capture_on_commit_callbacks(execute=True):
+        move("withdraw", d193, superuser)
+    assert reader.get(D193).status_code == 404
+    assert reader.get(f"/api/letters/{V33}/193/").status_code == 404
+    assert reader.get(f"/volumes/{V33}/").status_code == 404  # nothing else published there
+    assert reader.get("/api/letters/").json()["count"] == 1
+    assert reader.get("/letters/").context["page"].paginator.count == 1
+    for url in WITHDRAWN_FROM:
+        assert CARTER_TITLE not in body(reader.get(url)), url
+    assert D193 not in body(reader.get("/sitemap.xml"))
+
+
+def test_edits_of_a_letter_a_footnote_and_a_person_show_at_once(
+    import_seeds, page_cache, django_capture_on_commit_callbacks
+):
+    reader = Client()
+    page = body(reader.get(D193))
+    assert "Jimmy Carter" in body(reader.get("/people/jimmy-carter/"))
+    footnote = Footnote.objects.filter(letter__volume__identifier=V33, letter__number=193).order_by("number").last()
+    assert footnote.text in page
+    with django_capture_on_commit_callbacks(execute=True):
+        letter = Letter.objects.get(pk=footnote.letter_id)
+        letter.title = "Letter From President Carter, corrected"
+        letter.save()
+    assert "Letter From President Carter, corrected" in body(reader.get(D193))
+    assert "Letter From President Carter, corrected" in body(reader.get("/letters/"))
+    word = footnote.text.split()[-1].strip(".")
+    assert word in page
+    with django_capture_on_commit_callbacks(execute=True):
+        footnote.content = json.loads(json.dumps(footnote.content).replace(word, "Zanzibar"))
+        footnote.text = footnote.text.replace(word, "Zanzibar")
+        footnote.save()
+    assert "Zanzibar" in body(reader.get(D193))
+    with django_capture_on_commit_callbacks(execute=True):
+        carter = Person.objects.get(slug="jimmy-carter")
+        carter.display_name = "James Earl Carter"
+        carter.save()
+    assert "James Earl Carter" in body(reader.get("/people/jimmy-carter/"))
+    assert "James Earl Carter" in body(reader.get(D193))
+
+
+def test_an_import_commit_shows_at_once(import_seeds, page_cache, tmp_path, django_capture_on_commit_callbacks):
+    from catalog.ingest.pipeline import import_paths
+    from tests.conftest import SEED_CARTER
+
+    reader = Client()
+    assert CARTER_TITLE in body(reader.get(D193))
+    changed = tmp_path / SEED_CARTER.name
+    changed.write_text(SEED_CARTER.read_text().replace("Soviet General Secretary", "Soviet Leader", 1))
+    with django_capture_on_commit_callbacks(execute=True):
+        result = import_paths([changed], identifier=V33, publish=True)
+    assert not result.failures
+    assert "Letter From President Carter to Soviet Leader Brezhnev" in body(reader.get(D193))
+    assert "Letter From President Carter to Soviet Leader Brezhnev" in body(reader.get("/letters/"))
+
+
+def test_a_dry_run_invalidates_nothing(import_seeds, page_cache, tmp_path, django_capture_on_commit_callbacks):
+    from catalog.ingest.pipeline import import_paths
+    from tests.conftest import SEED_CARTER
+
+    Client().get(D193)
+    generation = caching.generation()
+    changed = tmp_path / SEED_CARTER.name
+    changed.write_text(SEED_CARTER.read_text().replace("Soviet General Secretary", "Soviet Leader", 1))
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        import_paths([changed], identifier=V33, dry_run=True)
+    assert callbacks == []
+    assert caching.generation() == generation
+
+
+def test_invalidate_waits_for_the_commit_and_registers_once(
+    import_seeds, page_cache, django_capture_on_commit_callbacks
+):
+    generation = caching.generation()
+    with django_capture_on_commit_callbacks() as callbacks:
+        caching.invalidate("test")
+        caching.invalidate("test again")
+        assert caching.generation() == generation  # not before the commit
+    assert callbacks == [caching._bump_on_commit, caching._bump_on_commit]
+    for callback in callbacks:
+        callback()
+    assert caching.generation() == generation + 1  # once
+
+
+def test_a_rolled_back_change_invalidates_nothing(import_seeds, page_cache, django_capture_on_commit_callbacks):
+    generation = caching.generation()
+    with (
+        django_capture_on_commit_callbacks(execute=True) as callbacks,
+        pytest.raises(RuntimeError),
+        transaction.atomic(),
+    ):
+        Person.objects.filter(slug="jimmy-carter").get().save()
+        raise RuntimeError("rolled back")
+    assert callbacks == []
+    assert caching.generation() == generation
+
+
+def test_a_lost_generation_never_returns_to_an_old_one(page_cache):
+    first = caching.generation()
+    caching._bump()
+    cache.delete(caching.GENERATION_KEY)  # evicted, or the cache restarted
+    assert caching.generation() > first + 1
+
+
+def test_the_cache_can_be_turned_off(import_seeds, settings, django_assert_max_num_queries):
+    settings.PUBLIC_PAGE_CACHE = False
+    reader = Client()
+    reader.get(D193)
+    response = reader.get(D193)
+    assert "Cache-Control" not in response
+    assert response.context is not None  # rendered again
+
+
+def test_cache_url_selects_the_backend(monkeypatch):
+    import importlib
+
+    import archive.settings as project_settings
+
+    monkeypatch.setenv("SECRET_KEY", "x")
+    try:
+        monkeypatch.setenv("CACHE_URL", "redis://127.0.0.1:6379/7")
+        assert importlib.reload(project_settings).CACHES["default"] == {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": "redis://127.0.0.1:6379/7",
+            "KEY_PREFIX": "letterbook",
+        }
+        assert importlib.reload(project_settings).PUBLIC_PAGE_CACHE is True
+        monkeypatch.setenv("CACHE_URL", "")
+        reloaded = importlib.reload(project_settings)
+        assert reloaded.CACHES["default"]["BACKEND"] == "django.core.cache.backends.locmem.LocMemCache"
+        assert reloaded.PUBLIC_PAGE_CACHE is False  # per process: a worker's import could not reach the pages
+        monkeypatch.setenv("CACHE_URL", "memcached://x")
+        from django.core.exceptions import ImproperlyConfigured
+
+        with pytest.raises(ImproperlyConfigured):
+            importlib.reload(project_settings)
+    finally:
+        monkeypatch.delenv("CACHE_URL")
+        importlib.reload(project_settings)
