@@ -292,3 +292,27 @@ def test_cache_url_selects_the_backend(monkeypatch):
     finally:
         monkeypatch.delenv("CACHE_URL")
         importlib.reload(project_settings)
+
+
+def test_publishing_an_unchanged_file_skipped_by_checksum_shows_at_once(
+    page_cache, django_capture_on_commit_callbacks
+):
+    """An unchanged file imported again with ``publish`` is skipped unread, yet its drafts are published:
+    the cached pages must show them at once."""
+    from pathlib import Path
+
+    from catalog.ingest.pipeline import import_paths
+
+    quebec = Path(__file__).resolve().parent.parent / "fixtures" / "frus1944Quebec-excerpt.xml"
+    with django_capture_on_commit_callbacks(execute=True):
+        assert not import_paths([quebec]).failures
+    reader = Client()
+    volume = Letter.objects.get(number=1).volume.identifier
+    assert reader.get(f"/volumes/{volume}/d1/").status_code == 404
+    before = json.loads(body(reader.get("/api/letters/")))
+    with django_capture_on_commit_callbacks(execute=True):
+        result = import_paths([quebec], publish=True)
+    [report] = result.reports
+    assert report.skipped_by_checksum == Letter.objects.count() == report.published
+    assert reader.get(f"/volumes/{volume}/d1/").status_code == 200
+    assert json.loads(body(reader.get("/api/letters/"))) != before
