@@ -29,7 +29,7 @@ from django.db.models import OuterRef, Q, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from catalog import checks
+from catalog import checks, search
 from catalog.annotating import reanchor_letter
 from catalog.models import (
     ArchivalSource,
@@ -757,6 +757,7 @@ class VolumeLoader:
         self.sync_chapter_notes()
         self.resolve_references()
         checks.refresh_volume(self.volume)  # the review queue's stored problems (catalog/checks.py)
+        search.reindex_letters(self.volume.letters.values_list("pk", flat=True))  # the stored search index
         return self.report
 
 
