@@ -147,6 +147,19 @@ WHERE l.id = t.id AND {where}
 """
 
 
+def reindex_for(obj) -> int:
+    """:func:`reindex_letters` for what an edit of ``obj`` changes: a letter itself, the letters
+    citing an archival source (the repository facet); nothing for other records (people and
+    volumes are keyed by id, their names read when the facets are shown)."""
+    from catalog.models import ArchivalSource, SourceCitation
+
+    if isinstance(obj, Letter):
+        return reindex_letters([obj.pk])
+    if isinstance(obj, ArchivalSource):
+        return reindex_letters(SourceCitation.objects.filter(source=obj).values_list("letter_id", flat=True))
+    return 0
+
+
 def reindex_letters(letter_ids) -> int:
     """(Re)compute the stored search vector and facet keys of these letters in ONE set-based
     UPDATE (footnotes, people and sources aggregated in the same statement); ``None`` means every
