@@ -73,7 +73,8 @@ FROM (
   SELECT g, 1 + (g - 1) / %(per_volume)s AS vnum, 1 + (g - 1) %% %(per_volume)s AS n,
          (ARRAY['telegram','memorandum','letter','memorandum of conversation','editorial note','minutes',
                 'paper','airgram','summary of conclusions'])[1 + (g * 31) %% 9] AS dt,
-         (ARRAY['Secret','Top Secret; Sensitive','Confidential','Unclassified','Secret; Nodis',''])[1 + (g * 17) %% 6] AS cl,
+         (ARRAY['Secret','Top Secret; Sensitive','Confidential','Unclassified','Secret; Nodis',''])
+             [1 + (g * 17) %% 6] AS cl,
          timestamp with time zone '1861-03-05' + ((g::float / %(letters)s) * 130 * 365.25) * interval '1 day' AS d
   FROM generate_series(1, %(letters)s) g
 ) s
@@ -90,7 +91,8 @@ SELECT f, 'editorial',
 FROM catalog_letter l CROSS JOIN generate_series(1, 3) f;
 
 INSERT INTO catalog_letterperson (role, name_as_written, letter_id, person_id)
-SELECT r.role, '', l.id, (SELECT min(id) FROM catalog_person) + ((l.id * r.m + r.k) %% CASE WHEN r.role IN ('sender', 'recipient') THEN 600 ELSE 20000 END)
+SELECT r.role, '', l.id, (SELECT min(id) FROM catalog_person)
+       + ((l.id * r.m + r.k) %% CASE WHEN r.role IN ('sender', 'recipient') THEN 600 ELSE 20000 END)
 FROM catalog_letter l
 CROSS JOIN (VALUES ('sender', 7, 0), ('recipient', 13, 1), ('mentioned', 101, 2), ('mentioned', 211, 5)) r(role, m, k);
 

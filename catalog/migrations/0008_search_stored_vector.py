@@ -1,7 +1,12 @@
 """The stored search index of PostgreSQL (issue 12): a weighted ``search_vector`` (heading A, body
 B, footnotes C) and the letter's ``facet_keys``, both GIN-indexed and filled for every letter by
 ``catalog.search.reindex_letters``. Raw columns, no model fields (see catalog/search.py): nothing
-on other databases, which search the texts directly."""
+on other databases, which search the texts directly.
+
+The expression indexes of 0002 (heading+body) and 0006 (footnotes) are dropped: nothing queries
+them any more, and each cost a ``to_tsvector`` per written row (imports, reindexing)."""
+
+import importlib
 
 from django.db import migrations
 
@@ -23,11 +28,16 @@ BACKWARD = [
 ]
 
 
+OLD_INDEXES = ("letter_fulltext_gin", "footnote_fulltext_gin")
+
+
 def forward(apps, schema_editor):
     if schema_editor.connection.vendor != "postgresql":
         return
     from catalog.search import reindex_letters
 
+    for name in OLD_INDEXES:
+        schema_editor.execute(f"DROP INDEX IF EXISTS {name}")
     for statement in FORWARD:
         schema_editor.execute(statement)
     reindex_letters(None)  # before the indexes: one bulk build each instead of row-by-row inserts
@@ -40,6 +50,10 @@ def backward(apps, schema_editor):
         return
     for statement in BACKWARD:
         schema_editor.execute(statement)
+    old_letter = importlib.import_module("catalog.migrations.0002_letter_search_index")
+    old_footnote = importlib.import_module("catalog.migrations.0006_public_catalog")
+    old_letter.add_index(apps, schema_editor)
+    old_footnote.add_footnote_index(apps, schema_editor)
 
 
 class Migration(migrations.Migration):
