@@ -549,22 +549,24 @@ def stored_facets(letter_filter: LetterFilter) -> tuple[dict[str, list[dict]], i
         for m, (name, _) in zip(flags, active, strict=True)
     )
     keep = f"r.fails = 0 OR (r.fails = 1 AND ({own}))" if active else "true"
-    # Only fixed names and prefixes are formatted in; every value is a parameter.
+    # No CTE (it would keep PostgreSQL from scanning in parallel): the letters passing every
+    # filter carry one more key, "#", whose count is the number of results.
     sql = f"""
-        WITH r AS MATERIALIZED (
+        SELECT k, count(*)
+        FROM (
             SELECT {", ".join(["fk", *flags])}, {fails} AS fails
             FROM ({inner}) AS matching ({", ".join(["fk", *flags])})
-        )
-        SELECT k, count(*) FROM r CROSS JOIN LATERAL unnest(r.fk) AS k WHERE {keep} GROUP BY k
-        UNION ALL
-        SELECT NULL, count(*) FROM r WHERE r.fails = 0
+        ) AS r
+        CROSS JOIN LATERAL unnest(CASE WHEN r.fails = 0 THEN r.fk || '{{#}}'::text[] ELSE r.fk END) AS k
+        WHERE {keep}
+        GROUP BY k
     """  # noqa: S608
     counts: dict[str, dict[str, int]] = {prefix: {} for prefix in FACET_KEY_PREFIX.values()}
     total = 0
     with connection.cursor() as cursor:
         cursor.execute(sql, inner_params)
         for key, count in cursor.fetchall():
-            if key is None:
+            if key == "#":
                 total = count
                 continue
             prefix, _, value = key.partition(":")
