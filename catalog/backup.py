@@ -30,7 +30,7 @@ from django.core.management.color import no_style
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, transaction
 
-from catalog import caching
+from catalog import caching, search
 
 FORMAT = "letterbook-catalog"
 VERSION = 1
@@ -136,6 +136,7 @@ def load_catalog(lines: Iterable[str], name: str = "<export>") -> dict[str, int]
         with connection.cursor() as cursor:
             for sql in connection.ops.sequence_reset_sql(no_style(), models):
                 cursor.execute(sql)
+        search.reindex_letters(None)  # every letter's stored search index
         caching.invalidate("catalog loaded")  # raw saves send no invalidating signal
     return counts
 

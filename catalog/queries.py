@@ -22,7 +22,9 @@ from types import SimpleNamespace
 import django_filters
 from django import forms
 from django.core.paginator import Page, Paginator
+from django.db import connection
 from django.db.models import (
+    BooleanField,
     Case,
     CharField,
     Count,
@@ -36,6 +38,7 @@ from django.db.models import (
     When,
     prefetch_related_objects,
 )
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import ExtractYear
 from django.http import Http404
 from django.utils import timezone
@@ -475,7 +478,159 @@ def facet_values(name: str, letters: QuerySet, limit: int = FACET_LIMIT) -> list
 def facets(letter_filter: LetterFilter) -> dict[str, list[dict]]:
     """Every facet's values with counts, each computed with the *other* facets' filters applied
     (multi-select faceting): a value's count is the number of results choosing it alone gives."""
+    if connection.vendor == "postgresql":
+        return stored_facets(letter_filter)[0]
     return {name: facet_values(name, letter_filter.queryset_without(name)) for name in FACETS}
+
+
+# -- facets in one pass over the stored facet keys (PostgreSQL) ------------------------------------
+
+FACET_KEY_PREFIX = {
+    "volume": "vol",
+    "administration": "adm",
+    "year": "year",
+    "doc_type": "type",
+    "sender": "sender",
+    "recipient": "recipient",
+    "person": "person",
+    "repository": "repo",
+    "classification": "class",
+}
+
+
+def _year_keys(values: list[str]) -> list[str]:
+    """The ``year:`` keys a year facet selection matches (as ``_years`` filters them)."""
+    keys = []
+    for value in values:
+        if re.fullmatch(r"\d{3}0s", value):
+            keys += [f"year:{year}" for year in range(int(value[:4]), int(value[:4]) + 10)]
+        elif re.fullmatch(r"\d{4}", value) and int(value) >= 1:
+            keys.append(f"year:{int(value)}")
+    return keys
+
+
+def _selection_keys(name: str, values: list[str]) -> tuple[str, list]:
+    """An SQL array of the facet keys that a selection of ``name`` matches, with its parameters."""
+    prefix = FACET_KEY_PREFIX[name]
+    if name == "volume":
+        return "ARRAY(SELECT 'vol:' || v.id FROM catalog_volume v WHERE v.identifier = ANY(%s))", [values]
+    if name in ("sender", "recipient", "person"):
+        sql = f"ARRAY(SELECT '{prefix}:' || p.id FROM catalog_person p WHERE p.slug = ANY(%s))"  # noqa: S608 - fixed prefix
+        return sql, [values]
+    if name == "repository":
+        sql = (
+            "ARRAY(SELECT DISTINCT 'repo:' || s.repository FROM catalog_archivalsource s"
+            " WHERE UPPER(s.repository::text) IN (SELECT UPPER(x) FROM unnest(%s::text[]) x))"
+        )
+        return sql, [values]
+    if name == "year":
+        return "%s::text[]", [_year_keys(values)]
+    return "%s::text[]", [[f"{prefix}:{value}" for value in values]]
+
+
+def stored_facets(letter_filter: LetterFilter) -> tuple[dict[str, list[dict]], int]:
+    """Every facet's counts and the number of results, in one pass over the matching letters'
+    ``facet_keys`` (catalog/search.py), plus one query for volume labels and one for people's.
+
+    Each letter carries whether it passes each selected facet's filter; a letter passing all of
+    them counts for every facet and for the total, one failing exactly one facet's filter counts
+    for that facet's values only (its own selection is left out of its counts), others for none."""
+    data = letter_filter.cleaned()
+    active = [(name, data[name]) for name in FACETS if data.get(name)]
+    base = letter_filter.queryset_without(*FACETS).order_by()
+    columns = {"fk": RawSQL('"catalog_letter"."facet_keys"', [], output_field=CharField())}
+    for i, (name, values) in enumerate(active):
+        sql, params = _selection_keys(name, values)
+        columns[f"m{i}"] = RawSQL(f'"catalog_letter"."facet_keys" && {sql}', params, output_field=BooleanField())  # noqa: S611
+    inner, inner_params = base.annotate(**columns).values_list(*columns).query.sql_with_params()
+    flags = [f"m{i}" for i in range(len(active))]
+    fails = " + ".join(f"(NOT coalesce({m}, false))::int" for m in flags) or "0"
+    own = " OR ".join(
+        f"(NOT coalesce({m}, false) AND split_part(k, ':', 1) = '{FACET_KEY_PREFIX[name]}')"
+        for m, (name, _) in zip(flags, active, strict=True)
+    )
+    keep = f"r.fails = 0 OR (r.fails = 1 AND ({own}))" if active else "true"
+    # No CTE (it would keep PostgreSQL from scanning in parallel): the letters passing every
+    # filter carry one more key, "#", whose count is the number of results.
+    sql = f"""
+        SELECT k, count(*)
+        FROM (
+            SELECT {", ".join(["fk", *flags])}, {fails} AS fails
+            FROM ({inner}) AS matching ({", ".join(["fk", *flags])})
+        ) AS r
+        CROSS JOIN LATERAL unnest(CASE WHEN r.fails = 0 THEN r.fk || '{{#}}'::text[] ELSE r.fk END) AS k
+        WHERE {keep}
+        GROUP BY k
+    """  # noqa: S608
+    counts: dict[str, dict[str, int]] = {prefix: {} for prefix in FACET_KEY_PREFIX.values()}
+    total = 0
+    with connection.cursor() as cursor:
+        cursor.execute(sql, inner_params)
+        for key, count in cursor.fetchall():
+            if key == "#":
+                total = count
+                continue
+            prefix, _, value = key.partition(":")
+            if prefix in counts:
+                counts[prefix][value] = count
+    return _facet_rows(counts), total
+
+
+def _facet_rows(counts: dict[str, dict[str, int]], limit: int = FACET_LIMIT) -> dict[str, list[dict]]:
+    """The facet rows (the same values, labels and order as ``facet_values``) from counted keys."""
+    rows: dict[str, list[dict]] = {}
+    volumes = Volume.objects.filter(pk__in=[int(v) for v in counts["vol"]]).values(
+        "id", "identifier", "title", "series", "subseries", "volume_number"
+    )
+    volume_rows = []
+    for v in volumes:
+        row = {
+            "value": v["identifier"],
+            "v_title": v["title"],
+            "v_series": v["series"],
+            "v_subseries": v["subseries"],
+            "v_number": v["volume_number"],
+        }
+        volume_rows.append(
+            {"value": v["identifier"], "label": _volume_label(row), "count": counts["vol"][str(v["id"])]}
+        )
+    rows["volume"] = sorted(volume_rows, key=lambda r: r["value"])
+    rows["administration"] = [
+        {"value": slug, "label": administrations.label(slug), "count": n}
+        for slug, n in sorted(counts["adm"].items(), key=lambda item: administrations.order(item[0]))
+    ]
+    rows["year"] = [
+        {"value": year, "label": year, "count": n}
+        for year, n in sorted(counts["year"].items(), key=lambda i: int(i[0]))
+    ]
+    rows["doc_type"] = [
+        {"value": t, "label": DOC_TYPE_LABELS.get(t, t), "count": n} for t, n in sorted(counts["type"].items())
+    ]
+    # People: the top ``limit`` by count, ties by sort name — labels for the candidates only.
+    wanted: set[int] = set()
+    for prefix in ("sender", "recipient", "person"):
+        ranked = sorted(counts[prefix].values(), reverse=True)
+        if ranked:
+            floor = ranked[min(limit, len(ranked)) - 1]
+            wanted |= {int(pk) for pk, n in counts[prefix].items() if n >= floor}
+    people = {
+        p["id"]: p
+        for p in Person.objects.filter(pk__in=sorted(wanted)).values("id", "slug", "display_name", "sort_name")
+    }
+    for prefix in ("sender", "recipient", "person"):
+        found = [(n, people[int(pk)]) for pk, n in counts[prefix].items() if int(pk) in people]
+        found.sort(key=lambda item: (-item[0], item[1]["sort_name"], item[1]["slug"]))
+        rows[prefix] = [{"value": p["slug"], "label": p["display_name"], "count": n} for n, p in found[:limit]]
+    rows["repository"] = [
+        {"value": repo, "label": repo, "count": n}
+        for repo, n in sorted(counts["repo"].items(), key=lambda item: (-item[1], item[0]))[:limit]
+    ]
+    rows["classification"] = [
+        {"value": v, "label": label, "count": counts["class"][v]}
+        for v, label in CLASSIFICATIONS
+        if v in counts["class"]
+    ]
+    return rows
 
 
 @dataclass
@@ -1086,9 +1241,12 @@ def letter_results(params, per_page: int, page_number) -> dict:
     letter_filter = LetterFilter(params or None, queryset=list_letters())
     data = letter_filter.cleaned()
     paginator = Paginator(letter_filter.sorted_qs(), per_page)
+    if connection.vendor == "postgresql":
+        facet_rows, paginator.count = stored_facets(letter_filter)  # the count comes with the facets
+    else:
+        facet_rows = facets(letter_filter)
     page = paginator.get_page(page_number)
     letters = list(page.object_list)
-    facet_rows = facets(letter_filter)
     chips = active_chips(letter_filter, facet_rows)
     q, scope = data.get("q") or "", data.get("scope") or "all"
     return {

@@ -18,7 +18,7 @@ from django.conf import settings
 from import_export import fields, resources, widgets
 from import_export.formats import base_formats
 
-from catalog import checks, locking, revisions
+from catalog import checks, locking, revisions, search
 from catalog.models import ArchivalSource, Letter, Person, Revision, Volume
 
 # A spreadsheet runs a cell that starts with one of these as a formula (OWASP "CSV injection").
@@ -134,6 +134,7 @@ class UpdateOnlyResource(resources.ModelResource):
     def record(self, instance, changes, user):
         revisions.record(instance, user, changes, "spreadsheet import", origin=Revision.Origin.SPREADSHEET)
         checks.refresh_for(instance)
+        search.reindex_for(instance)
 
 
 class LetterResource(UpdateOnlyResource):

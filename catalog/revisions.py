@@ -17,6 +17,7 @@ from django.core.exceptions import FieldDoesNotExist
 from django.db import models
 from django.utils.html import format_html, format_html_join
 
+from catalog import search
 from catalog.body import flatten, inline_text, locate_inline
 from catalog.models import ArchivalSource, Letter, Person, Revision, Volume
 
@@ -190,6 +191,7 @@ def revert(revision: Revision, user, comment: str = "") -> Revision:
             changes[name] = [jsonable(current), jsonable(value)]
             setattr(target, name, value)
     target.save()
+    search.reindex_for(target)  # the stored search index and facet keys
     note = f"reverted the change of {revision.created:%Y-%m-%d %H:%M} (revision {revision.pk})"
     if comment:
         note += f": {comment}"

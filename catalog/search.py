@@ -28,9 +28,16 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 
-from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRank, SearchVector
+from django.contrib.postgres.search import (
+    SearchHeadline,
+    SearchQuery,
+    SearchRank,
+    SearchVector,
+    SearchVectorField,
+)
 from django.db import connection
-from django.db.models import Exists, F, FloatField, OuterRef, Q, QuerySet, Value
+from django.db.models import BooleanField, Exists, F, FloatField, Func, OuterRef, Q, QuerySet, Value
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import Lower, StrIndex, Substr
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
@@ -51,8 +58,128 @@ _WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)*", re.UNICODE)
 
 
 def search_vector() -> SearchVector:
-    """Heading + body; the GIN index of migration 0002 is built on exactly this expression."""
+    """Heading + body as migration 0002's GIN index had it (0002 still imports it)."""
     return SearchVector("title", "body_text", config=SEARCH_CONFIG)
+
+
+# -- the stored index (PostgreSQL) ---------------------------------------------------------------
+#
+# Two columns of catalog_letter that only PostgreSQL has (migration 0008_search_stored_vector) and
+# that are no model fields, so that no page ever loads them and no ``Letter.save()`` writes them:
+#
+# - ``search_vector``: heading (weight A) + body (B) + every footnote (C), GIN-indexed;
+# - ``facet_keys``: the letter's facet values as text keys (``vol:<volume id>``, ``adm:<slug>``,
+#   ``year:<year>``, ``type:<doc type>``, ``class:<base marking>``, ``sender:<person id>``,
+#   ``recipient:<person id>``, ``person:<person id>``, ``repo:<repository>``), GIN-indexed, so that
+#   one pass over the matching letters counts every facet (``catalog.queries.facets``).
+#
+# Both are written by ONE statement, :func:`reindex_letters`, which every path that writes a
+# letter, its footnotes, people or sources calls with the ids it touched.
+
+SCOPE_WEIGHTS = {"body": "{a,b}", "footnotes": "{c}"}
+
+
+def stored_vector() -> RawSQL:
+    return RawSQL('"catalog_letter"."search_vector"', [], output_field=SearchVectorField())
+
+
+class ScopedVector(Func):
+    """``ts_filter(vector, weights)``: only the lexemes of some weights (a scope)."""
+
+    function = "ts_filter"
+    output_field = SearchVectorField()
+
+    def __init__(self, vector, weights: str):
+        super().__init__(vector, Value(weights), output_field=SearchVectorField())
+
+
+class SearchVectorExact(Func):
+    """``vector @@ query`` as a boolean expression (usable in ``filter()``)."""
+
+    template = "%(expressions)s"
+    arg_joiner = " @@ "
+    output_field = BooleanField()
+
+
+def _classification_sql() -> str:
+    from catalog.queries import CLASSIFICATIONS
+
+    whens = " ".join(
+        f"WHEN UPPER(l.classification::text) LIKE UPPER('{label.replace(chr(39), chr(39) * 2)}%%') THEN '{slug}'"
+        for slug, label in CLASSIFICATIONS
+    )
+    return f"CASE {whens} ELSE NULL END"
+
+
+REINDEX_SQL = """
+UPDATE catalog_letter AS l SET
+    search_vector =
+        setweight(to_tsvector(%(config)s, coalesce(l.title, '')), 'A')
+        || setweight(to_tsvector(%(config)s, coalesce(l.body_text, '')), 'B')
+        || setweight(to_tsvector(%(config)s, coalesce(n.notes, '')), 'C'),
+    facet_keys = array_remove(ARRAY[
+        'vol:' || l.volume_id,
+        CASE WHEN l.administration <> '' THEN 'adm:' || l.administration END,
+        CASE WHEN l.date_min IS NOT NULL
+             THEN 'year:' || extract(year FROM l.date_min AT TIME ZONE %(tz)s)::int END,
+        CASE WHEN l.doc_type <> '' THEN 'type:' || l.doc_type END,
+        'class:' || ({classification})
+    ]::text[], NULL) || coalesce(p.keys, '{{}}') || coalesce(r.keys, '{{}}')
+FROM catalog_letter AS t
+LEFT JOIN LATERAL (
+    SELECT string_agg(f.text, ' ' ORDER BY f.number, f.id) AS notes
+    FROM catalog_footnote f WHERE f.letter_id = t.id
+) n ON true
+LEFT JOIN LATERAL (
+    SELECT array_agg(DISTINCT k ORDER BY k) AS keys
+    FROM catalog_letterperson lp
+    CROSS JOIN LATERAL (VALUES ('person:' || lp.person_id),
+                               (CASE WHEN lp.role IN ('sender', 'recipient')
+                                     THEN lp.role || ':' || lp.person_id END)) v(k)
+    WHERE lp.letter_id = t.id AND k IS NOT NULL
+) p ON true
+LEFT JOIN LATERAL (
+    SELECT array_agg(DISTINCT 'repo:' || s.repository ORDER BY 'repo:' || s.repository) AS keys
+    FROM catalog_sourcecitation c JOIN catalog_archivalsource s ON s.id = c.source_id
+    WHERE c.letter_id = t.id
+) r ON true
+WHERE l.id = t.id AND {where}
+"""
+
+
+def reindex_for(obj) -> int:
+    """:func:`reindex_letters` for what an edit of ``obj`` changes: a letter itself, the letters
+    citing an archival source (the repository facet); nothing for other records (people and
+    volumes are keyed by id, their names read when the facets are shown)."""
+    from catalog.models import ArchivalSource, SourceCitation
+
+    if isinstance(obj, Letter):
+        return reindex_letters([obj.pk])
+    if isinstance(obj, ArchivalSource):
+        return reindex_letters(SourceCitation.objects.filter(source=obj).values_list("letter_id", flat=True))
+    return 0
+
+
+def reindex_letters(letter_ids) -> int:
+    """(Re)compute the stored search vector and facet keys of these letters in ONE set-based
+    UPDATE (footnotes, people and sources aggregated in the same statement); ``None`` means every
+    letter (the migration). The number of letters updated; a no-op (0) on other databases, which
+    search the texts directly."""
+    if connection.vendor != "postgresql":
+        return 0
+    from django.conf import settings
+
+    if letter_ids is None:
+        where, ids = "true", None
+    else:
+        ids = sorted({int(pk) for pk in letter_ids})
+        if not ids:
+            return 0
+        where = "t.id = ANY(%(ids)s)"
+    sql = REINDEX_SQL.format(classification=_classification_sql(), where=where)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, {"config": SEARCH_CONFIG, "tz": settings.TIME_ZONE, "ids": ids})
+        return cursor.rowcount
 
 
 def footnote_vector() -> SearchVector:
@@ -207,15 +334,18 @@ def search(queryset: QuerySet, q, scope: str = "all") -> QuerySet:
     scope = scope if scope in SCOPES else "all"
     if connection.vendor == "postgresql":
         query = pg_query(parsed)
-        footnote_hit = Exists(Footnote.objects.annotate(fts=footnote_vector()).filter(letter=OuterRef("pk"), fts=query))
-        queryset = queryset.annotate(fts=search_vector())
-        if scope == "body":
-            condition = Q(fts=query)
-        elif scope == "footnotes":
-            condition = Q(footnote_hit)
+        vector = stored_vector()
+        queryset = queryset.alias(fts=vector)
+        if scope == "all":
+            queryset = queryset.filter(fts=query)
         else:
-            condition = Q(fts=query) | Q(footnote_hit)
-        return queryset.filter(condition).annotate(rank=SearchRank(F("fts"), query))
+            scoped = SearchVectorExact(ScopedVector(vector, SCOPE_WEIGHTS[scope]), query)
+            if not any(t.negated for g in parsed.groups for t in g):
+                # Without negation a match in part of the vector is a match in the whole: the GIN
+                # index finds the candidates, the weight filter rechecks them.
+                queryset = queryset.filter(fts=query)
+            queryset = queryset.filter(scoped)
+        return queryset.annotate(rank=SearchRank(vector, query))
     body_fields = ("title", "body_text")
     body = _plain_condition(parsed, body_fields)
     notes = Exists(Footnote.objects.filter(_plain_condition(parsed, ("text",)), letter=OuterRef("pk")))

@@ -21,7 +21,7 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 
-from catalog import checks, locking, revisions, workflow
+from catalog import checks, locking, revisions, search, workflow
 from catalog.ingest.loader import SCALAR_FIELDS
 from catalog.models import CrossReference, Footnote, Letter, LetterPerson, Revision, SourceCitation
 from catalog.resources import LetterResource
@@ -536,6 +536,7 @@ class LetterAdmin(LockedAdminMixin, WorkflowPermissionsMixin, SpreadsheetAdminMi
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
         after_letter_saved(request, form.instance)  # annotations (issue 8) re-found in a changed text
+        search.reindex_letters([form.instance.pk])  # the stored search index and facet keys
         changes = getattr(form, "_revision_changes", {})
         comment = form.cleaned_data.get("revision_comment", "")
         letter = form.instance

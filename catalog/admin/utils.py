@@ -8,7 +8,7 @@ from django.forms.models import BaseInlineFormSet
 from django.urls import NoReverseMatch, reverse
 from django.utils.html import format_html, format_html_join
 
-from catalog import checks, locking, revisions
+from catalog import checks, locking, revisions, search
 from catalog.revisions import jsonable  # noqa: F401  (the admin modules' import of it)
 
 
@@ -175,6 +175,7 @@ class RecordedAdminMixin(LockedAdminMixin):
     def save_model(self, request, obj, form, change):
         old = type(obj).objects.get(pk=obj.pk) if change else None
         super().save_model(request, obj, form, change)
+        search.reindex_for(obj)  # a source's repository is a facet of its letters
         comment = form.cleaned_data.get("revision_comment", "")
         if change:
             revisions.record(obj, request.user, revisions.field_changes(old, obj, form.changed_data), comment)

@@ -29,7 +29,7 @@ from django.db.models import OuterRef, Q, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from catalog import administrations, caching, checks
+from catalog import administrations, caching, checks, search
 from catalog.annotating import reanchor_letter
 from catalog.body import flatten
 from catalog.models import (
@@ -968,6 +968,7 @@ class VolumeLoader:
         ids = sorted(self.report.written_ids | touched)
         for start in range(0, len(ids), BATCH_SIZE):  # in batches: memory stays bounded
             checks.refresh_letters(ids[start : start + BATCH_SIZE])
+        search.reindex_letters(sorted(self.report.written_ids))  # the stored search index (catalog/search.py)
         # The file is skipped next time only if this import settled everything: a conflict (of a
         # letter, the volume, a term) is reported again by every import until an editor settles it.
         checksum = "" if self.report.conflicts else self.file_checksum

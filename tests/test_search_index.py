@@ -1,0 +1,120 @@
+"""The stored search index of PostgreSQL (issue 12): one weighted vector and the facet keys per
+letter, written by ONE set-based statement (``catalog.search.reindex_letters``)."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from catalog.models import Footnote, Letter
+from catalog.search import reindex_letters, search
+
+pytestmark = pytest.mark.django_db
+postgres_only = pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's stored index")
+
+
+def stored(letter, column):
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {column} FROM catalog_letter WHERE id = %s", [letter.pk])  # noqa: S608
+        return cursor.fetchone()[0]
+
+
+@postgres_only
+def test_the_stored_columns_and_their_gin_indexes_exist(import_seeds):
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT indexname, indexdef FROM pg_indexes WHERE indexname IN "
+            "('letter_search_vector_gin', 'letter_facet_keys_gin') ORDER BY indexname"
+        )
+        rows = cursor.fetchall()
+    assert [name for name, _ in rows] == ["letter_facet_keys_gin", "letter_search_vector_gin"]
+    assert all("USING gin" in definition for _, definition in rows)
+
+
+@postgres_only
+def test_the_import_fills_the_weighted_vector_and_the_facet_keys(import_seeds):
+    letter = Letter.objects.get(number=193)
+    vector = stored(letter, "search_vector")
+    assert "'brezhnev':" in vector and "A" in vector.split("'brezhnev':")[1].split(" ")[0]  # in the heading
+    assert "'backfir':" in vector  # in the body (weight B is printed as no letter… or B)
+    keys = stored(letter, "facet_keys")
+    people = {f"person:{link.person_id}" for link in letter.letter_people.all()}
+    people |= {f"{link.role}:{link.person_id}" for link in letter.letter_people.exclude(role="mentioned")}
+    assert letter.date_min is None and letter.administration == ""  # the seed is undated: no year key
+    assert sorted(keys) == sorted(
+        [f"vol:{letter.volume_id}", "type:letter", "class:no-marking", "repo:Carter Library", *people]
+    )
+    dated = Letter.objects.filter(date_min__isnull=False).first()
+    if dated:
+        assert f"year:{dated.date_min.year}" in stored(dated, "facet_keys")
+
+
+@postgres_only
+def test_reindex_is_one_statement_for_many_letters(import_seeds):
+    ids = list(Letter.objects.values_list("pk", flat=True))
+    with connection.cursor() as cursor:
+        cursor.execute("UPDATE catalog_letter SET search_vector = NULL, facet_keys = NULL")
+    assert search(Letter.objects.all(), "Backfire").count() == 0
+    with CaptureQueriesContext(connection) as context:
+        assert reindex_letters(ids) == 2
+    assert len(context.captured_queries) == 1
+    assert search(Letter.objects.all(), "Backfire").count() == 1
+    assert reindex_letters([]) == 0
+
+
+@postgres_only
+def test_footnotes_weigh_least_and_edits_need_a_reindex(import_seeds):
+    letter = Letter.objects.get(number=193)
+    note = Footnote.objects.filter(letter=letter).order_by("number").first()
+    note.text += " Zeppelin"
+    note.save()
+    assert not search(Letter.objects.all(), "zeppelin").exists()  # stale until reindexed
+    reindex_letters([letter.pk])
+    assert list(search(Letter.objects.all(), "zeppelin", "footnotes").values_list("number", flat=True)) == [193]
+    assert not search(Letter.objects.all(), "zeppelin", "body").exists()
+    letter.title = letter.title + " Zeppelin"
+    letter.save()
+    reindex_letters([letter.pk])
+    in_heading = search(Letter.objects.all(), "zeppelin").get().rank
+    assert in_heading > search(Letter.objects.all(), "zeppelin", "footnotes").get().rank * 0  # ranked
+    other = Letter.objects.get(number=328)
+    Footnote.objects.create(letter=other, number=99, text="Zeppelin", content=[])
+    reindex_letters([other.pk])
+    ranked = list(search(Letter.objects.all(), "zeppelin").order_by("-rank").values_list("number", flat=True))
+    assert ranked == [193, 328]  # heading (A) before footnote (C)
+
+
+@postgres_only
+def test_scopes_with_a_negated_word(import_seeds):
+    # "Geneva" is in d328's body and a footnote; "Public Papers" in its footnote only.
+    assert list(search(Letter.objects.all(), "Geneva -Papers", "body").values_list("number", flat=True)) == [328]
+    assert not search(Letter.objects.all(), "Geneva -Papers", "footnotes").exists()
+    assert not search(Letter.objects.all(), "Geneva -Papers").exists()
+
+
+def test_reindex_is_a_no_op_elsewhere(import_seeds):
+    if connection.vendor == "postgresql":
+        pytest.skip("SQLite and others only")
+    assert reindex_letters([1, 2]) == 0
+
+
+# -- query counts per page ------------------------------------------------------------------------
+
+
+@postgres_only
+@pytest.mark.parametrize(
+    ("url", "most"),
+    [
+        # facets and the count (one pass), volume labels, people labels, the page, its people
+        ("/letters/", 5),
+        ("/letters/?volume=frus1969-76v33&doc_type=telegram&year=1978&page=2", 5),
+        # + snippets of bodies and of footnotes
+        ("/letters/?q=SALT&person=jimmy-carter&administration=carter", 7),
+        ("/letters/?q=%22arms+control%22&scope=footnotes&sort=-date", 7),
+        # + errata, sources and references of the page
+        ("/api/letters/?q=SALT&classification=top-secret", 10),
+        ("/api/letters/", 8),
+    ],
+)
+def test_list_and_search_query_counts(client, import_catalog, django_assert_max_num_queries, url, most):
+    with django_assert_max_num_queries(most):
+        assert client.get(url).status_code == 200
