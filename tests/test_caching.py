@@ -294,9 +294,7 @@ def test_cache_url_selects_the_backend(monkeypatch):
         importlib.reload(project_settings)
 
 
-def test_publishing_an_unchanged_file_skipped_by_checksum_shows_at_once(
-    page_cache, django_capture_on_commit_callbacks
-):
+def test_publishing_an_unchanged_file_skipped_by_checksum_shows_at_once(page_cache, django_capture_on_commit_callbacks):
     """An unchanged file imported again with ``publish`` is skipped unread, yet its drafts are published:
     the cached pages must show them at once."""
     from pathlib import Path
