@@ -28,3 +28,7 @@ AUTHENTICATION_BACKENDS = [
 # function the worker runs; uploads go to a scratch folder (tests give each test its own).
 TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
 MEDIA_ROOT = Path(tempfile.mkdtemp(prefix="letterbook-test-media-"))
+# A read replica that mirrors the test database (archive.routers): the router is off for the suite
+# and switched on by the tests that exercise it (tests/test_routers.py).
+DATABASES.setdefault("replica", {**DATABASES["default"], "TEST": {"MIRROR": "default"}})  # noqa: F405
+DATABASE_ROUTERS = []
