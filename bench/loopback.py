@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import http.client
 import json
 import os
 import pwd
@@ -44,6 +43,9 @@ from urllib.parse import urlencode
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+from soak import Editor  # noqa: E402
+
 HOST = "127.0.0.1"
 PG_BIN = Path("/usr/lib/postgresql/15/bin")
 PRIMARY_PORT = 5432
@@ -258,7 +260,13 @@ class Loopback:
         self.replica_started = True
         if started.returncode:
             log = (self.work / "replica.log").read_text(errors="replace")
-            raise RuntimeError("the replica did not start:\n" + "\n".join(log.splitlines()[-15:]))
+            # A hot standby opens once every transaction open on the primary at the copy has ended.
+            oldest = sql(PRIMARY_PORT, "SELECT datname, state, now() - xact_start FROM pg_stat_activity "
+                         "WHERE xact_start IS NOT NULL ORDER BY xact_start LIMIT 3")  # fmt: skip
+            raise RuntimeError(
+                "the replica did not start (a long transaction on the primary? oldest now: "
+                f"{oldest}):\n" + "\n".join(log.splitlines()[-15:])
+            )
         self.replica_started = True
         in_recovery = sql(self.args.replica_port, "SELECT pg_is_in_recovery()", database=DATABASE)[0][0]
         assert in_recovery, "the replica is not in recovery"
@@ -586,44 +594,15 @@ backend app
         say("stopped and removed: haproxy, app servers, pgbouncer, replica, its slot, the database, the cache")
 
 
-class Browser:
-    """A cookie jar over http.client: the editor's browser, through the balancer."""
+class Browser(Editor):
+    """A cookie jar through the balancer: the soak test's editor (its ``request`` and ``form``, as a
+    browser posts the admin's forms), driven step by step here instead of its save loop."""
 
     def __init__(self, port: int):
-        self.port = port
-        self.cookies: dict[str, str] = {}
-
-    def request(self, method: str, path: str, data: list[tuple[str, str]] | None = None):
-        conn = http.client.HTTPConnection(HOST, self.port, timeout=30)
-        headers = {"Cookie": "; ".join(f"{k}={v}" for k, v in self.cookies.items())}
-        body = None
-        if data is not None:
-            body = urlencode(data)
-            headers["Content-Type"] = "application/x-www-form-urlencoded"
-        conn.request(method, path, body=body, headers=headers)
-        response = conn.getresponse()
-        content = response.read()
-        for header, value in response.getheaders():
-            if header.lower() == "set-cookie":
-                name, _, rest = value.partition("=")
-                self.cookies[name] = rest.split(";")[0]
-        conn.close()
-        return response.status, response.getheader("Location") or "", content
+        super().__init__(port, letter_pk=0, stop=threading.Event())
 
     def csrf(self) -> str:
         return self.cookies.get("csrftoken", "")
-
-    def form(self, path: str) -> list[tuple[str, str]]:
-        import lxml.html
-
-        status, _, content = self.request("GET", path)
-        if status != 200:
-            raise RuntimeError(f"GET {path} → {status}: {content[:300]!r}")
-        document = lxml.html.fromstring(content.decode())
-        forms = [f for f in document.forms if f.get("id") != "logout-form"]
-        form = next((f for f in forms if (f.get("id") or "").endswith("_form")), forms[0])
-        textareas = {area.name for area in form.iter("textarea")}
-        return [(k, v[1:] if k in textareas and v.startswith("\n") else v) for k, v in form.form_values()]
 
 
 def report(figures: dict) -> str:
