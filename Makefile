@@ -57,3 +57,8 @@ bench: install
 
 clean:
 	rm -rf $(VENV) letterbook.sqlite3 staticfiles
+
+# Beyond one machine, on loopback (root; not in CI): replica, pgbouncer, haproxy, two app servers, Redis.
+.PHONY: loopback
+loopback: install
+	$(PY) bench/loopback.py

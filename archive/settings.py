@@ -256,3 +256,27 @@ else:
 # server's pages): on by default with CACHE_URL, off with the per-process local-memory cache.
 PUBLIC_PAGE_CACHE = env_flag("PUBLIC_PAGE_CACHE", bool(CACHE_URL))
 PUBLIC_PAGE_CACHE_TIMEOUT = int(os.environ.get("PUBLIC_PAGE_CACHE_TIMEOUT", 24 * 3600))  # seconds a page is kept
+# -- Beyond one machine (archive/routers.py; README "Running at scale") ------------------------------
+# DATABASE_REPLICA_URL: a streaming read replica of DATABASE_URL. Public reads (anonymous GETs) go to
+# it; writes, editors' reads and a client's reads for DATABASE_REPLICA_STICKY_SECONDS after it wrote go
+# to the primary. In tests the replica is a mirror of the test database (same rows).
+# DATABASE_POOLER=pgbouncer: the URLs point at pgbouncer in transaction pooling mode, where a
+# transaction may land on any server connection: no server-side (named) cursors.
+# DATABASE_CONN_MAX_AGE: seconds a worker keeps its database connection (to pgbouncer, cheap).
+DATABASE_POOLER = os.environ.get("DATABASE_POOLER", "").strip().lower()
+DATABASE_REPLICA_STICKY_SECONDS = int(os.environ.get("DATABASE_REPLICA_STICKY_SECONDS", "10"))
+_conn_max_age = int(os.environ.get("DATABASE_CONN_MAX_AGE", "60"))
+if os.environ.get("DATABASE_REPLICA_URL"):
+    DATABASES["replica"] = dj_database_url.parse(os.environ["DATABASE_REPLICA_URL"], conn_max_age=_conn_max_age)
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+    DATABASE_ROUTERS = ["archive.routers.PrimaryReplicaRouter"]
+for _database in DATABASES.values():
+    _database["CONN_MAX_AGE"] = _conn_max_age
+    _database["CONN_HEALTH_CHECKS"] = True  # a connection the pooler or a failover closed is replaced
+    if DATABASE_POOLER == "pgbouncer":
+        _database["DISABLE_SERVER_SIDE_CURSORS"] = True
+# Decides per request whether reads may go to the replica; needs request.user, so after authentication.
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django.contrib.auth.middleware.AuthenticationMiddleware") + 1,
+    "archive.routers.ReplicaRoutingMiddleware",
+)

@@ -32,3 +32,7 @@ MEDIA_ROOT = Path(tempfile.mkdtemp(prefix="letterbook-test-media-"))
 # (QuerySet.update in a test) and count queries; tests/test_caching.py and the permission walk turn
 # it on with the `page_cache` fixture (tests/conftest.py).
 PUBLIC_PAGE_CACHE = False
+# A read replica that mirrors the test database (archive.routers): the router is off for the suite
+# and switched on by the tests that exercise it (tests/test_routers.py).
+DATABASES.setdefault("replica", {**DATABASES["default"], "TEST": {"MIRROR": "default"}})  # noqa: F405
+DATABASE_ROUTERS = []

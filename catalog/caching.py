@@ -12,7 +12,8 @@
   carries every filter, page and ``format``), and the active language.
 - **Invalidation**: ``invalidate()`` bumps the generation when the transaction that changed the
   catalog commits; every page cached before is then unreachable (and expires after
-  ``PUBLIC_PAGE_CACHE_TIMEOUT``). One generation for the whole catalog rather than a version per
+  ``PUBLIC_PAGE_CACHE_TIMEOUT``). With a read replica, pages rendered in the few seconds after a bump
+  (``replica_grace``) are served but not stored: the replica may not have replayed the change yet. One generation for the whole catalog rather than a version per
   object: a letter's title shows on its volume, on people's pages, in lists, facets, feeds and the
   sitemap, so a per-object scheme would have to know every page an object appears on, and editors'
   changes are rare next to readers' requests.
@@ -40,6 +41,7 @@ from django.utils.http import http_date
 
 logger = logging.getLogger(__name__)
 GENERATION_KEY = "catalog:generation"
+BUMPED_AT_KEY = "catalog:generation:bumped-at"
 PAGE_KEY = "catalog:page:{generation}:{digest}"
 
 CACHED_VIEWS = frozenset(
@@ -101,6 +103,24 @@ def _bump() -> None:
         cache.incr(GENERATION_KEY)
     except ValueError:  # not there (evicted, flushed): a fresh start is a new generation too
         generation()
+    cache.set(BUMPED_AT_KEY, time.time(), timeout=None)
+
+
+def replica_grace() -> float:
+    """Seconds after a bump during which pages are served but not stored, when public reads go to a
+    read replica (archive.routers): the replica may replay the change a moment after the primary
+    committed it, and a page rendered from it then would be stored, stale, under the new generation."""
+    if "replica" not in settings.DATABASES or not settings.DATABASE_ROUTERS:
+        return 0.0
+    return float(getattr(settings, "PUBLIC_PAGE_CACHE_REPLICA_GRACE", settings.DATABASE_REPLICA_STICKY_SECONDS))
+
+
+def _in_replica_grace() -> bool:
+    grace = replica_grace()
+    if not grace:
+        return False
+    bumped_at = cache.get(BUMPED_AT_KEY)
+    return bumped_at is not None and time.time() - bumped_at < grace
 
 
 def _bump_on_commit() -> None:
@@ -202,7 +222,7 @@ class PublicPageCacheMiddleware:
         if entry is not None:
             return self._cached_response(request, entry)
         response = self.get_response(request)
-        if _may_store(request, response):
+        if _may_store(request, response) and not _in_replica_grace():
             content = response.content
             etag = '"' + hashlib.blake2b(content, digest_size=16).hexdigest() + '"'
             headers = {name: response[name] for name in KEPT_HEADERS if response.has_header(name)}

@@ -378,3 +378,14 @@ def test_check_deploy_is_clean_in_production_settings(extra):
     silenced = 0 if extra else 1  # security.W021 ("no HSTS preload") while preload is off by choice
     assert run.stdout.strip() == f"System check identified no issues ({silenced} silenced)."
     assert run.stderr == ""
+
+
+def test_behind_haproxy_the_client_is_the_address_haproxy_appended(rf, settings):
+    # haproxy's `option forwardfor` adds its own X-Forwarded-For line after any the client sent;
+    # gunicorn joins repeated headers with a bare comma, in order.
+    from archive.middleware import client_ip
+
+    settings.BEHIND_PROXY = True
+    forged_then_haproxy = rf.get("/", HTTP_X_FORWARDED_FOR="6.6.6.6,198.51.100.7", REMOTE_ADDR="127.0.0.1")
+    assert client_ip(forged_then_haproxy) == "198.51.100.7"
+    assert client_ip(rf.get("/", HTTP_X_FORWARDED_FOR="198.51.100.7", REMOTE_ADDR="127.0.0.1")) == "198.51.100.7"

@@ -52,3 +52,51 @@ def test_database_url_selects_postgresql():
     run = settings_with(DEBUG="1", DATABASE_URL="postgres://postgres@127.0.0.1:5432/letterbook")
     values = json.loads(run.stdout)
     assert (values["ENGINE"], values["NAME"], values["DEBUG"]) == ("django.db.backends.postgresql", "letterbook", True)
+
+
+SCALE_PROBE = (
+    "import django, json; django.setup(); from django.conf import settings as s; "
+    "print(json.dumps({'aliases': sorted(s.DATABASES), 'routers': s.DATABASE_ROUTERS, "
+    "'replica': {k: s.DATABASES.get('replica', {}).get(k) for k in ['NAME', 'PORT']}, "
+    "'mirror': s.DATABASES.get('replica', {}).get('TEST', {}).get('MIRROR'), "
+    "'cursors': [d.get('DISABLE_SERVER_SIDE_CURSORS', False) for d in s.DATABASES.values()], "
+    "'age': [d['CONN_MAX_AGE'] for d in s.DATABASES.values()], "
+    "'middleware': s.MIDDLEWARE.index('archive.routers.ReplicaRoutingMiddleware') "
+    "- s.MIDDLEWARE.index('django.contrib.auth.middleware.AuthenticationMiddleware')}))"
+)
+
+
+def scale_settings_with(**env):
+    import json
+
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("DATABASE_")}
+    clean.update(env, DEBUG="1", DJANGO_SETTINGS_MODULE="archive.settings")
+    run = subprocess.run(
+        [sys.executable, "-c", SCALE_PROBE], cwd=ROOT, env=clean, capture_output=True, text=True, check=False
+    )
+    assert run.returncode == 0, run.stderr
+    return json.loads(run.stdout)
+
+
+def test_one_database_by_default_no_router():
+    values = scale_settings_with(DATABASE_URL="postgres://postgres@127.0.0.1:5432/letterbook")
+    assert values["aliases"] == ["default"]
+    assert values["routers"] == []
+    assert values["cursors"] == [False]
+    assert values["age"] == [60]
+    assert values["middleware"] == 1  # right after authentication (it asks who the user is)
+
+
+def test_replica_url_adds_the_replica_and_the_router_behind_pgbouncer():
+    values = scale_settings_with(
+        DATABASE_URL="postgres://postgres@127.0.0.1:6432/letterbook",
+        DATABASE_REPLICA_URL="postgres://postgres@127.0.0.1:6433/letterbook",
+        DATABASE_POOLER="pgbouncer",
+        DATABASE_CONN_MAX_AGE="300",
+    )
+    assert values["aliases"] == ["default", "replica"]
+    assert values["routers"] == ["archive.routers.PrimaryReplicaRouter"]
+    assert values["replica"] == {"NAME": "letterbook", "PORT": 6433}
+    assert values["mirror"] == "default"  # in tests, the replica is the test database
+    assert values["cursors"] == [True, True]
+    assert values["age"] == [300, 300]
