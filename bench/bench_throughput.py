@@ -18,6 +18,7 @@ import os
 import re
 import secrets
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -73,12 +74,13 @@ def parse_wrk(output: str) -> dict:
 
 def judge(rows: list[dict]) -> None:
     """Ratios to the bare view and the verdicts, in place: a page misses when under its floor, or
-    when any request failed or timed out."""
+    when any request failed or timed out, or none was answered."""
     base = next((row["rps"] for row in rows if row["key"] == "hello"), 0.0)
     for row in rows:
         row["ratio"] = row["rps"] / base if base else None
         outcome = benchlib.verdict(row["ratio"], row.get("target"), at_most=False)
-        failed = row["non2xx"] or row["errors"] or row["timeouts"]
+        # No request answered within the run is a failure too (wrk then counts no time-out).
+        failed = row["non2xx"] or row["errors"] or row["timeouts"] or not row["requests"]
         if row["key"] == "hello":
             row["verdict"] = "MISSED" if failed else "-"
         elif failed:
@@ -130,6 +132,15 @@ def start_server(env: dict[str, str], port: int, workers: int) -> subprocess.Pop
     raise RuntimeError("gunicorn did not answer within 60 s")
 
 
+def stop_server(server: subprocess.Popen) -> None:
+    server.send_signal(signal.SIGINT)  # gunicorn's quick shutdown: no waiting for slow requests
+    try:
+        server.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        server.kill()
+        server.wait()
+
+
 def run_wrk(url: str, connections: int, duration: float, threads: int, timeout: float) -> tuple[dict, str]:
     command = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{duration:g}s", f"--timeout={timeout:g}s"]
     command += ["--latency", url]
@@ -175,23 +186,21 @@ def main(argv: list[str] | None = None) -> int:
         "urls": paths,
     }
     connections.close_all()
-    port = free_port()
-    server = start_server(server_env(database_url), port, args.workers)
+    env = server_env(database_url)
     rows = []
-    try:
-        for key, label, target in TARGETS:
-            if not paths[key]:
-                continue
+    for key, label, target in TARGETS:
+        if not paths[key]:
+            continue
+        # A fresh server per page: requests still queued from a slow page must not load the next one.
+        port = free_port()
+        server = start_server(env, port, args.workers)
+        try:
             url = f"http://{HOST}:{port}{paths[key]}"
             figures, _ = run_wrk(url, args.connections, args.duration, args.threads, args.timeout)
-            rows.append({"key": key, "page": label, "url": paths[key], "target": target, **figures})
-            print(f"  {label}: {figures['rps']:.1f} requests/s", flush=True)
-    finally:
-        server.terminate()
-        try:
-            server.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            server.kill()
+        finally:
+            stop_server(server)
+        rows.append({"key": key, "page": label, "url": paths[key], "target": target, **figures})
+        print(f"  {label}: {figures['rps']:.1f} requests/s", flush=True)
     judge(rows)
     print(
         f"\n{meta['database']}: {meta['letters']:,} letters; wrk -c{args.connections} -d{args.duration:g}s, "

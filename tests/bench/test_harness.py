@@ -129,13 +129,17 @@ def test_judge_ratios_and_verdicts():
         {"key": "letter", "rps": 500.0, "target": 0.40, **clean},
         {"key": "list", "rps": 100.0, "target": 0.20, **clean},
         {"key": "search", "rps": 300.0, "target": None, **clean, "timeouts": 3},
+        {"key": "search", "rps": 0.0, "target": None, **clean, "requests": 0},
     ]
+    for row in rows:
+        row.setdefault("requests", 1)
     bench_throughput.judge(rows)
     assert [(row["ratio"], row["verdict"]) for row in rows] == [
         (1.0, "-"),
         (0.5, "OK"),
         (0.1, "MISSED"),
         (0.3, "MISSED"),
+        (0.0, "MISSED"),
     ]
 
 
