@@ -22,6 +22,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from pathlib import Path
@@ -34,6 +35,7 @@ import benchlib  # noqa: E402
 
 HOST = "127.0.0.1"
 HELLO = "/__bench__/hello/"
+SERVER_LOG = Path(tempfile.gettempdir()) / "letterbook-bench-gunicorn.log"
 # (key, label, floor on the ratio to the bare view; None: no target)
 TARGETS = [
     ("hello", "bare Django view", None),
@@ -117,7 +119,9 @@ def start_server(env: dict[str, str], port: int, workers: int) -> subprocess.Pop
     command = [str(gunicorn) if gunicorn.exists() else "gunicorn", "archive.wsgi:application"]
     command += ["--bind", f"{HOST}:{port}", "--workers", str(workers), "--chdir", str(ROOT)]
     command += ["--access-logfile", "/dev/null", "--error-logfile", "-", "--log-level", "warning"]
-    server = subprocess.Popen(command, env=env, cwd=ROOT)
+    # Its errors go to a file (the quick shutdown's tracebacks would bury the figures): SERVER_LOG.
+    with open(SERVER_LOG, "a", encoding="utf-8") as log:
+        server = subprocess.Popen(command, env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         if server.poll() is not None:
@@ -202,6 +206,7 @@ def main(argv: list[str] | None = None) -> int:
         rows.append({"key": key, "page": label, "url": paths[key], "target": target, **figures})
         print(f"  {label}: {figures['rps']:.1f} requests/s", flush=True)
     judge(rows)
+    print(f"(gunicorn's log: {SERVER_LOG})")
     print(
         f"\n{meta['database']}: {meta['letters']:,} letters; wrk -c{args.connections} -d{args.duration:g}s, "
         f"gunicorn {args.workers} workers"
