@@ -67,7 +67,7 @@ def setup_django() -> None:
     django.setup()
 
 
-def rare_word(sample: int = 300) -> str:
+def rare_word(sample: int = 1000) -> str:
     """A word of at least 8 letters found in exactly one letter of a sample of published letters."""
     from catalog.models import Letter
 
