@@ -215,9 +215,7 @@ def main(argv: list[str] | None = None) -> int:
         rows.append(row)
         print(f"  {label}: {url} p95 {figures['p95_ms']:.1f} ms ({row['verdict']})", flush=True)
     print()
-    print(benchlib.format_table(rows, COLUMNS))
-    if args.json:
-        benchlib.write_json(args.json, benchlib.result("read", rows, COLUMNS, meta))
+    benchlib.report("read", rows, COLUMNS, meta, args.json)
     return 0
 
 

@@ -16,7 +16,6 @@ from __future__ import annotations
 import argparse
 import os
 import re
-import secrets
 import shutil
 import signal
 import socket
@@ -98,20 +97,10 @@ def free_port() -> int:
 
 
 def server_env(database_url: str) -> dict[str, str]:
-    env = dict(os.environ)
-    env.update(
-        DATABASE_URL=database_url,
-        DEBUG="0",
-        SECRET_KEY=env.get("SECRET_KEY") or secrets.token_urlsafe(50),
-        ALLOWED_HOSTS=HOST,
-        SECURE_SSL_REDIRECT="0",
-        SESSION_COOKIE_SECURE="0",
-        CSRF_COOKIE_SECURE="0",
-        SECURE_HSTS_SECONDS="0",
-        DJANGO_SETTINGS_MODULE="bench.settings",
-        PYTHONPATH=str(ROOT),
-    )
-    return env
+    """The soak test's server environment (DEBUG off, plain HTTP on loopback), with the bench settings."""
+    from soak import server_env as soak_env
+
+    return {**soak_env(database_url), "DJANGO_SETTINGS_MODULE": "bench.settings", "PYTHONPATH": str(ROOT)}
 
 
 def start_server(env: dict[str, str], port: int, workers: int) -> subprocess.Popen:
@@ -211,9 +200,7 @@ def main(argv: list[str] | None = None) -> int:
         f"\n{meta['database']}: {meta['letters']:,} letters; wrk -c{args.connections} -d{args.duration:g}s, "
         f"gunicorn {args.workers} workers"
     )
-    print(benchlib.format_table(rows, COLUMNS))
-    if args.json:
-        benchlib.write_json(args.json, benchlib.result("throughput", rows, COLUMNS, meta))
+    benchlib.report("throughput", rows, COLUMNS, meta, args.json)
     return 0
 
 

@@ -111,6 +111,13 @@ def write_json(path: str | Path, document: dict) -> Path:
     return path
 
 
+def report(benchmark: str, rows: list[dict], columns: Sequence[str], meta: dict, json_path: Path | None) -> None:
+    """The end of every benchmark: print the table, write the JSON when asked."""
+    print(format_table(rows, columns))
+    if json_path:
+        write_json(json_path, result(benchmark, rows, columns, meta))
+
+
 def replace_section(markdown: str, heading: str, body: str) -> str:
     """``markdown`` with the section under ``## heading`` replaced by ``body`` (up to the next ``## ``
     heading or the end); appended at the end when there is no such section. Others' sections stay."""

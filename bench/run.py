@@ -254,26 +254,16 @@ def main(argv: list[str] | None = None) -> int:
         else:
             url = f"{args.server_url}/{args.database_prefix}_{size}"
         env = dict(base_env, DATABASE_URL=url)
-        if "read" in only:
-            document = run_bench(
-                "bench_read.py",
-                ["--reps", str(args.reps), "--budget", str(args.budget), "--label", size],
-                env,
-                args.results_dir / f"read-{size}-{stamp}.json",
-                args.timeout,
-            )
-            runs["read"].append((size, document))
-            summary += summary_rows(document, size)
-        if "throughput" in only:
-            document = run_bench(
-                "bench_throughput.py",
-                ["--duration", str(args.duration), "--connections", str(args.connections), "--label", size],
-                env,
-                args.results_dir / f"throughput-{size}-{stamp}.json",
-                args.timeout,
-            )
-            runs["throughput"].append((size, document))
-            summary += summary_rows(document, size)
+        bench_args = {
+            "read": ["--reps", str(args.reps), "--budget", str(args.budget)],
+            "throughput": ["--duration", str(args.duration), "--connections", str(args.connections)],
+        }
+        for kind, extra in bench_args.items():
+            if kind in only:
+                json_path = args.results_dir / f"{kind}-{size}-{stamp}.json"
+                document = run_bench(f"bench_{kind}.py", [*extra, "--label", size], env, json_path, args.timeout)
+                runs[kind].append((size, document))
+                summary += summary_rows(document, size)
 
     print("\n" + benchlib.format_table(summary, SUMMARY_COLUMNS))
     benchlib.write_json(
