@@ -118,16 +118,35 @@ def report(benchmark: str, rows: list[dict], columns: Sequence[str], meta: dict,
         write_json(json_path, result(benchmark, rows, columns, meta))
 
 
-def replace_section(markdown: str, heading: str, body: str) -> str:
+def replace_section(markdown: str, heading: str, body: str, sub: str = "") -> str:
     """``markdown`` with the section under ``## heading`` replaced by ``body`` (up to the next ``## ``
-    heading or the end); appended at the end when there is no such section. Others' sections stay."""
+    heading or the end); appended at the end when there is no such section. With ``sub``, only the
+    subsection ``### sub`` of that section is replaced (or added at the section's end): the section's
+    other subsections — an earlier run kept for comparison — stay. Others' sections always stay."""
     lines = markdown.splitlines()
     title = f"## {heading}"
+    content = f"### {sub}\n\n{body.strip()}" if sub else body.strip()
     try:
         start = next(i for i, line in enumerate(lines) if line.strip() == title)
     except StopIteration:
         text = markdown.rstrip("\n")
-        return (text + "\n\n" if text else "") + f"{title}\n\n{body.strip()}\n"
+        return (text + "\n\n" if text else "") + f"{title}\n\n{content}\n"
     end = next((i for i in range(start + 1, len(lines)) if lines[i].startswith("## ")), len(lines))
-    new = lines[: start + 1] + ["", body.strip(), ""] + lines[end:]
+    if sub:
+        subtitle = f"### {sub}"
+        found = next((i for i in range(start + 1, end) if lines[i].strip() == subtitle), None)
+        if found is None:
+            section = "\n".join(lines[start + 1 : end]).strip()
+            if section.startswith("Not measured yet"):
+                section = ""
+            new_section = (section + "\n\n" if section else "") + content
+        else:
+            sub_end = next((i for i in range(found + 1, end) if lines[i].startswith("### ")), end)
+            before = "\n".join(lines[start + 1 : found]).strip()
+            after = "\n".join(lines[sub_end:end]).strip()
+            new_section = "\n\n".join(part for part in (before, content, after) if part)
+        body_lines = new_section.splitlines()
+    else:
+        body_lines = content.splitlines()
+    new = lines[: start + 1] + ["", *body_lines, ""] + lines[end:]
     return "\n".join(new).rstrip("\n") + "\n"

@@ -119,11 +119,11 @@ def markdown_section(documents: list[tuple[str, dict]], command: str) -> str:
     return "\n\n".join(parts)
 
 
-def update_results_md(path: Path, runs: dict[str, list[tuple[str, dict]]], command: str) -> None:
+def update_results_md(path: Path, runs: dict[str, list[tuple[str, dict]]], command: str, label: str) -> None:
     text = path.read_text(encoding="utf-8") if path.exists() else "# Benchmark results\n"
     for kind, heading in SECTIONS.items():
         if runs.get(kind):
-            text = benchlib.replace_section(text, heading, markdown_section(runs[kind], command))
+            text = benchlib.replace_section(text, heading, markdown_section(runs[kind], command), sub=label)
     path.write_text(text, encoding="utf-8")
 
 
@@ -191,6 +191,22 @@ def run_bench(script: str, args: list[str], env: dict[str, str], json_path: Path
     return document
 
 
+def from_json(args) -> int:
+    """Print and record earlier results without running anything."""
+    runs: dict[str, list[tuple[str, dict]]] = {"import": [], "read": [], "throughput": []}
+    summary: list[dict] = []
+    for path in args.from_json:
+        document = json.loads(path.read_text(encoding="utf-8"))
+        size = document.get("meta", {}).get("label") or "-"
+        runs.setdefault(document.get("benchmark", "?"), []).append((size, document))
+        summary += summary_rows(document, size)
+    print(benchlib.format_table(summary, SUMMARY_COLUMNS))
+    if args.write_results:
+        update_results_md(args.results_md, runs, args.command or "bench/run.py", args.results_label)
+        print(f"updated {args.results_md}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="sample", help="sample and/or database sizes: 10k,100k,300k")
@@ -208,7 +224,21 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--results-dir", type=Path, default=BENCH / "results")
     parser.add_argument("--write-results", action="store_true", help="regenerate bench/RESULTS.md's sections")
     parser.add_argument("--results-md", type=Path, default=BENCH / "RESULTS.md")
+    parser.add_argument(
+        "--results-label",
+        default="Latest run",
+        help="the subsection (### label) of RESULTS.md's sections this run replaces; others stay",
+    )
+    parser.add_argument(
+        "--from-json",
+        nargs="+",
+        type=Path,
+        help="run nothing: print and (with --write-results) record these earlier results (bench/results/*.json)",
+    )
+    parser.add_argument("--command", default="", help="with --from-json: the command that measured them")
     args = parser.parse_args(argv)
+    if args.from_json:
+        return from_json(args)
 
     only = {name.strip() for name in args.only.split(",") if name.strip()}
     sizes = [size.strip() for size in args.sizes.split(",") if size.strip()]
@@ -272,7 +302,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     print(f"\nJSON in {args.results_dir}/*-{stamp}.json")
     if args.write_results:
-        update_results_md(args.results_md, runs, command)
+        update_results_md(args.results_md, runs, command, args.results_label)
         print(f"updated {args.results_md}")
     return 1 if any(row["verdict"] == "FAILED" for row in summary) else 0
 

@@ -106,6 +106,19 @@ def test_replace_section_keeps_the_other_sections():
     assert benchlib.replace_section("# Results\n", "Throughput", "figures") == "# Results\n\n## Throughput\n\nfigures\n"
 
 
+def test_replace_section_keeps_the_other_runs():
+    text = "## Reader pages\n\nintro\n\n### Before\n\nslow\n\n### After\n\nold\n\n## Throughput\n\nx\n"
+    assert benchlib.replace_section(text, "Reader pages", "fast", sub="After") == (
+        "## Reader pages\n\nintro\n\n### Before\n\nslow\n\n### After\n\nfast\n\n## Throughput\n\nx\n"
+    )
+    assert benchlib.replace_section(text, "Throughput", "y", sub="After") == (
+        "## Reader pages\n\nintro\n\n### Before\n\nslow\n\n### After\n\nold\n\n## Throughput\n\nx\n\n### After\n\ny\n"
+    )
+    assert benchlib.replace_section("## Throughput\n\nNot measured yet.\n", "Throughput", "y", sub="Before") == (
+        "## Throughput\n\n### Before\n\ny\n"
+    )
+
+
 def test_parse_wrk():
     assert bench_throughput.parse_wrk(WRK_OUTPUT) == {
         "requests": 381,
