@@ -45,9 +45,40 @@ SECTIONS = {"read": "Reader pages", "throughput": "Throughput"}
 # -- the summary ---------------------------------------------------------------------------------
 
 
+def import_rows(figures: dict, baseline: dict) -> list[dict]:
+    """``bench_import.py``'s figures (branch importspeed: ``first_import``, ``unchanged_reimport``,
+    ``changed_release``, ``copy_floor``, ``peak_rss_mb``) as rows against issue 13's targets: a first
+    import at ≥ 50 % of the COPY floor, unchanged ≥ 10× and changed ≥ 5× main's speed (``baseline``,
+    ``bench/import_baseline.json``), peak RSS ≤ 300 MB."""
+    rows = []
+    floor = (figures.get("copy_floor") or {}).get("docs_per_s")
+    targets = {"first_import": None, "unchanged_reimport": 10.0, "changed_release": 5.0}
+    for label, speedup in targets.items():
+        run = figures.get(label)
+        if not isinstance(run, dict):
+            continue
+        rate = run.get("docs_per_s")
+        row = {"item": label.replace("_", " "), "figure": f"{rate} docs/s, {run.get('statements_per_doc')} SQL/doc"}
+        if label == "first_import" and floor:
+            row.update(target="≥ 50% of COPY floor", **benchlib.verdict(rate / floor, 0.5, at_most=False))
+            row["ratio"] = rate / floor  # to the floor itself
+        elif speedup and (before := (baseline.get(label) or {}).get("docs_per_s")):
+            row.update(target=f"≥ {speedup:g}× main", **benchlib.verdict(rate / before, speedup, at_most=False))
+            row["ratio"] = rate / before  # to main's speed
+        rows.append(row)
+    if figures.get("peak_rss_mb") is not None:
+        rss = figures["peak_rss_mb"]
+        rows.append({"item": "peak RSS", "figure": f"{rss} MB", "target": "≤ 300 MB", **benchlib.verdict(rss, 300)})
+    return rows
+
+
 def summary_rows(document: dict, size: str) -> list[dict]:
     """One benchmark's JSON as rows of the combined table."""
     kind = document.get("benchmark", "?")
+    if kind == "import" and "rows" not in document:
+        baseline_path = BENCH / "import_baseline.json"
+        baseline = json.loads(baseline_path.read_text(encoding="utf-8")) if baseline_path.exists() else {}
+        document = {**document, "rows": import_rows(document, baseline)}
     rows = []
     for row in document.get("rows", []):
         if kind == "read":
@@ -176,6 +207,7 @@ def run_bench(script: str, args: list[str], env: dict[str, str], json_path: Path
         failed = f"timed out after {timeout:.0f} s"
     if not failed and json_path.exists():
         document = json.loads(json_path.read_text(encoding="utf-8"))
+        document.setdefault("benchmark", script.removeprefix("bench_").removesuffix(".py"))
     else:
         document = {
             "benchmark": script.removeprefix("bench_").removesuffix(".py"),

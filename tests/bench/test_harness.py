@@ -224,3 +224,25 @@ def test_pick_urls_and_measure_from_the_data(import_seeds, client):
     assert figures["n"] == 3
     assert figures["sql"] > 0
     assert figures["bytes"] > 1000
+
+
+def test_import_figures_against_issue_13():
+    figures = {
+        "first_import": {"docs_per_s": 400.0, "statements_per_doc": 0.5},
+        "unchanged_reimport": {"docs_per_s": 9000.0, "statements_per_doc": 0.01},
+        "changed_release": {"docs_per_s": 500.0, "statements_per_doc": 0.8},
+        "copy_floor": {"docs_per_s": 1000.0},
+        "peak_rss_mb": 120.0,
+    }
+    baseline = {"unchanged_reimport": {"docs_per_s": 772.0}, "changed_release": {"docs_per_s": 150.0}}
+    rows = run.summary_rows({"benchmark": "import", **figures, "meta": {}}, "-")
+    # The first import and the memory do not depend on main's figures (bench/import_baseline.json).
+    assert (rows[0]["item"], rows[0]["target"], rows[0]["verdict"]) == ("first import", "≥ 50% of COPY floor", "MISSED")
+    assert (rows[-1]["item"], rows[-1]["figure"], rows[-1]["verdict"]) == ("peak RSS", "120.0 MB", "OK")
+    rows = run.import_rows(figures, baseline)
+    assert [(r["item"], r["verdict"], round(r["ratio"], 2)) for r in rows] == [
+        ("first import", "MISSED", 0.4),
+        ("unchanged reimport", "OK", 11.66),
+        ("changed release", "MISSED", 3.33),
+        ("peak RSS", "OK", 0.4),
+    ]
