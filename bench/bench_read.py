@@ -14,8 +14,8 @@ noise, and ``CaptureQueriesContext`` can count each page's SQL statements. Servi
 The URLs come from the data: the most frequent document type, administration and repository, the
 person on most letters, the volume with most letters, a median letter, a word found in one letter of
 a sample (the rare word). ``--reps`` repetitions after ``--warmup`` unmeasured ones; a page stops
-early after ``--budget`` seconds (at least 3 repetitions) so that a 5-minute search does not hold
-the run for hours.
+early after ``--budget`` seconds (at least ``--min-reps``, default 3) so that a 5-minute search does
+not hold the run for hours.
 """
 
 from __future__ import annotations
@@ -139,7 +139,7 @@ def pick_urls(rare: str = "") -> dict[str, str]:
     }
 
 
-def measure(client, url: str, reps: int, warmup: int, budget: float) -> dict:
+def measure(client, url: str, reps: int, warmup: int, budget: float, min_reps: int = 3) -> dict:
     """Time one URL: the cold first request, warm-ups (the first counts the SQL), then the repetitions."""
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
@@ -158,7 +158,7 @@ def measure(client, url: str, reps: int, warmup: int, budget: float) -> dict:
         get()
     samples: list[float] = []
     deadline = time.perf_counter() + budget
-    while len(samples) < reps and (len(samples) < 3 or time.perf_counter() < deadline):
+    while len(samples) < reps and (len(samples) < min_reps or time.perf_counter() < deadline):
         ms, status, size = get()
         samples.append(ms)
     return {"cold_ms": cold_ms, "status": status, "bytes": size, "sql": sql, **benchlib.summarize(samples)}
@@ -169,6 +169,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--reps", type=int, default=20, help="measured repetitions per page (default 20)")
     parser.add_argument("--warmup", type=int, default=2, help="unmeasured requests after the cold one (default 2)")
     parser.add_argument("--budget", type=float, default=30.0, help="seconds per page before stopping early")
+    parser.add_argument("--min-reps", type=int, default=3, help="repetitions even past the budget (default 3)")
     parser.add_argument("--pages", default="", help="comma-separated page keys (default: all)")
     parser.add_argument("--rare-word", default="", help="the rare word to search (default: from the data)")
     parser.add_argument("--json", type=Path, help="write the results here")
@@ -206,7 +207,7 @@ def main(argv: list[str] | None = None) -> int:
         if not url:
             print(f"  {label}: nothing to measure (no data)", flush=True)
             continue
-        figures = measure(client, url, args.reps, args.warmup, args.budget)
+        figures = measure(client, url, args.reps, args.warmup, args.budget, args.min_reps)
         row = {"key": key, "page": label, "url": url, "target_ms": target, **figures}
         row["kb"] = figures["bytes"] / 1024
         row.update(benchlib.verdict(figures["p95_ms"], target))

@@ -156,6 +156,8 @@ def main(argv: list[str] | None = None) -> int:
         print("wrk is not installed (Debian: apt-get install wrk)", file=sys.stderr)
         return 2
 
+    # Stopped from outside (run.py's time-out, kill): leave no gunicorn behind (the finally below).
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))
     from bench_read import pick_urls, setup_django
 
     setup_django()

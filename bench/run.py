@@ -200,10 +200,13 @@ def run_bench(script: str, args: list[str], env: dict[str, str], json_path: Path
     command = [sys.executable, str(BENCH / script), *args, "--json", str(json_path)]
     print(f"\n$ {shlex.join(command)}", flush=True)
     started = time.perf_counter()
+    process = subprocess.Popen(command, env=env, cwd=ROOT)
     try:
-        completed = subprocess.run(command, env=env, cwd=ROOT, timeout=timeout)
-        failed = completed.returncode != 0 and f"exit status {completed.returncode}"
+        returncode = process.wait(timeout=timeout)
+        failed = returncode != 0 and f"exit status {returncode}"
     except subprocess.TimeoutExpired:
+        process.terminate()  # SIGTERM: the benchmark stops its own server first
+        process.wait()
         failed = f"timed out after {timeout:.0f} s"
     if not failed and json_path.exists():
         document = json.loads(json_path.read_text(encoding="utf-8"))
