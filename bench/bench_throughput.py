@@ -69,7 +69,7 @@ def parse_wrk(output: str) -> dict:
         figures["timeouts"] = int(match[4])
     for name, percent in (("p50_ms", "50"), ("p99_ms", "99")):
         if match := re.search(rf"^\s*{percent}(?:\.0+)?%\s+(\S+)", output, re.M):
-            figures[name] = to_ms(match[1])
+            figures[name] = to_ms(match[1]) or None  # 0: no request answered in time, no latency
     return figures
 
 

@@ -144,7 +144,9 @@ def markdown_section(documents: list[tuple[str, dict]], command: str) -> str:
                 f"; wrk -c{meta.get('connections')} -d{meta.get('duration_s')}s, gunicorn {meta.get('workers')} workers"
             )
         if document.get("benchmark") == "read":
-            head += f"; {meta.get('reps')} repetitions after {meta.get('warmup')} warm-ups (p95 over those)"
+            head += f"; up to {meta.get('reps')} repetitions after {meta.get('warmup')} warm-ups (n: how many)"
+        if meta.get("note"):
+            head += f"; {meta['note']}"
         parts.append(head + (f"; {when}" if when else "") + ":")
         parts.append(benchlib.format_table(document.get("rows", []), document.get("columns", []), markdown=True))
     return "\n\n".join(parts)
