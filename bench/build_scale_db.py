@@ -237,7 +237,7 @@ def main(argv: list[str] | None = None) -> int:
             if result.failures:
                 print(f"FAILED {path}: {result.failures}", flush=True)
                 return 1
-            documents = sum(len(report.created) + len(report.updated) for report in result.reports)
+            documents = Letter.objects.count() - letters  # whatever the loader's report looks like
             imported_docs += documents
             total = time.perf_counter() - started
             print(
