@@ -52,8 +52,11 @@ format: install
 	$(VENV)/bin/ruff format .
 	$(VENV)/bin/ruff check --fix .
 
+# Benchmarks (bench/run.py): sample scale by default; e.g. make bench BENCH_ARGS="--sizes 10k,100k
+# --database-prefix lb_scale --duration 20 --write-results" for the scale databases (bench/build_scale_db.py).
+BENCH_ARGS ?=
 bench: install
-	$(DEV_ENV) $(PY) bench/bench_import.py
+	$(PY) bench/run.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) letterbook.sqlite3 staticfiles
