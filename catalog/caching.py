@@ -13,7 +13,8 @@
 - **Invalidation**: ``invalidate()`` bumps the generation when the transaction that changed the
   catalog commits; every page cached before is then unreachable (and expires after
   ``PUBLIC_PAGE_CACHE_TIMEOUT``). With a read replica, pages rendered in the few seconds after a bump
-  (``replica_grace``) are served but not stored: the replica may not have replayed the change yet. One generation for the whole catalog rather than a version per
+  (``replica_grace``) are served but not stored: the replica may not have replayed the change yet.
+  One generation for the whole catalog rather than a version per
   object: a letter's title shows on its volume, on people's pages, in lists, facets, feeds and the
   sitemap, so a per-object scheme would have to know every page an object appears on, and editors'
   changes are rare next to readers' requests.

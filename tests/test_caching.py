@@ -324,9 +324,11 @@ def test_with_a_read_replica_pages_are_not_stored_just_after_a_change(import_see
     from django.test.utils import CaptureQueriesContext
 
     def queries_for(url) -> int:
-        with CaptureQueriesContext(connections["default"]) as primary:
-            with CaptureQueriesContext(connections["replica"]) as replica:
-                assert CARTER_TITLE in body(reader.get(url))
+        with (
+            CaptureQueriesContext(connections["default"]) as primary,
+            CaptureQueriesContext(connections["replica"]) as replica,
+        ):
+            assert CARTER_TITLE in body(reader.get(url))
         return len(primary) + len(replica)
 
     settings.DATABASE_ROUTERS = ["archive.routers.PrimaryReplicaRouter"]
