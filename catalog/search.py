@@ -139,9 +139,15 @@ LEFT JOIN LATERAL (
     WHERE lp.letter_id = t.id AND k IS NOT NULL
 ) p ON true
 LEFT JOIN LATERAL (
-    SELECT array_agg(DISTINCT 'repo:' || s.repository ORDER BY 'repo:' || s.repository) AS keys
-    FROM catalog_sourcecitation c JOIN catalog_archivalsource s ON s.id = c.source_id
-    WHERE c.letter_id = t.id
+    -- The source by its primary key, one lookup a citation: a join here lets the planner hash every
+    -- archival source once per letter when its statistics lag behind a bulk import (60 s for 1,000
+    -- letters at 66k letters, measured).
+    SELECT array_agg(DISTINCT k ORDER BY k) AS keys
+    FROM (
+        SELECT 'repo:' || (SELECT s.repository FROM catalog_archivalsource s WHERE s.id = c.source_id) AS k
+        FROM catalog_sourcecitation c
+        WHERE c.letter_id = t.id
+    ) citations
 ) r ON true
 WHERE l.id = t.id AND {where}
 """
