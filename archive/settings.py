@@ -265,6 +265,10 @@ PUBLIC_PAGE_CACHE_TIMEOUT = int(os.environ.get("PUBLIC_PAGE_CACHE_TIMEOUT", 24 *
 # DATABASE_CONN_MAX_AGE: seconds a worker keeps its database connection (to pgbouncer, cheap).
 DATABASE_POOLER = os.environ.get("DATABASE_POOLER", "").strip().lower()
 DATABASE_REPLICA_STICKY_SECONDS = int(os.environ.get("DATABASE_REPLICA_STICKY_SECONDS", "10"))
+# Pages rendered this many seconds after a cache bump are not stored (the replica may lag the commit).
+PUBLIC_PAGE_CACHE_REPLICA_GRACE = float(
+    os.environ.get("PUBLIC_PAGE_CACHE_REPLICA_GRACE", DATABASE_REPLICA_STICKY_SECONDS)
+)
 _conn_max_age = int(os.environ.get("DATABASE_CONN_MAX_AGE", "60"))
 if os.environ.get("DATABASE_REPLICA_URL"):
     DATABASES["replica"] = dj_database_url.parse(os.environ["DATABASE_REPLICA_URL"], conn_max_age=_conn_max_age)
