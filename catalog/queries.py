@@ -22,7 +22,7 @@ from types import SimpleNamespace
 import django_filters
 from django import forms
 from django.core.paginator import Page, Paginator
-from django.db import connection
+from django.db import connection, connections
 from django.db.models import (
     BooleanField,
     Case,
@@ -564,7 +564,7 @@ def stored_facets(letter_filter: LetterFilter) -> tuple[dict[str, list[dict]], i
     """  # noqa: S608
     counts: dict[str, dict[str, int]] = {prefix: {} for prefix in FACET_KEY_PREFIX.values()}
     total = 0
-    with connection.cursor() as cursor:
+    with connections[base.db].cursor() as cursor:  # the database the router reads from (a replica)
         cursor.execute(sql, inner_params)
         for key, count in cursor.fetchall():
             if key == "#":
