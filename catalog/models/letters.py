@@ -90,7 +90,13 @@ class Letter(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["volume", "number"], name="unique_letter_number_per_volume"),
         ]
-        indexes = [models.Index(fields=["status", "date_min"])]
+        indexes = [
+            models.Index(fields=["status", "date_min"]),
+            # "does this volume have anything published?" (people's pages, a letter's people): one
+            # probe, where the volume and status indexes apart meant a bitmap of every published
+            # letter per volume (565 ms → 10 ms for a person in 47 volumes at 100k letters).
+            models.Index(fields=["volume", "status"], name="letter_volume_status"),
+        ]
         permissions = [
             ("publish_letter", "Can publish and withdraw letters"),
             ("review_letter", "Can approve, send back and assign letters"),
