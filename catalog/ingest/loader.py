@@ -24,7 +24,7 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
-from django.db import DatabaseError, connection, transaction
+from django.db import DatabaseError, connection, models, transaction
 from django.db.models import OuterRef, Q, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -220,9 +220,60 @@ def bulk_insert(model, objects: list) -> None:
             obj._state.db = connection.alias
         columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
         sql = f"COPY {connection.ops.quote_name(meta.db_table)} ({columns}) FROM STDIN"
+        getters = _copy_getters(model)
         with connection.wrap_database_errors, cursor.cursor.copy(sql) as copy:
             for obj in objects:
-                copy.write_row([f.get_db_prep_save(f.pre_save(obj, True), connection) for f in fields])
+                copy.write_row([getter(obj) for getter in getters])
+
+
+# Field types whose value goes to the COPY as the instance holds it (``get_db_prep_save`` would only
+# hand it back): the per-value conversion is what the import's Python time went to (issue 13).
+_PLAIN_FIELDS = (
+    models.AutoField,
+    models.BigAutoField,
+    models.IntegerField,  # and its Small/Big/Positive kinds
+    models.BooleanField,
+    models.CharField,  # and SlugField, EmailField…
+    models.TextField,
+    models.ForeignKey,  # the attname: the id
+)
+_GETTERS: dict[type, list] = {}
+
+
+def _copy_getters(model) -> list:
+    """For each concrete field, how to get the value COPY writes from an instance: the attribute as
+    it is for plain fields, the JSON text for a JSONField, ``pre_save`` for ``auto_now`` dates, and
+    Django's own ``get_db_prep_save`` for anything else (the same values a ``bulk_create`` writes)."""
+    getters = _GETTERS.get(model)
+    if getters is not None:
+        return getters
+    getters = []
+    for f in model._meta.concrete_fields:
+        if isinstance(f, models.JSONField):
+            encoder = f.encoder
+
+            def getter(obj, attname=f.attname, encoder=encoder, f=f):
+                value = obj.__dict__[attname]
+                if value is None or hasattr(value, "as_sql"):  # SQL NULL, an expression: Django's way
+                    return f.get_db_prep_save(value, connection)
+                return json.dumps(value, cls=encoder)  # what psycopg's Jsonb sends, as COPY text
+
+        elif isinstance(f, _PLAIN_FIELDS) and not getattr(f, "auto_now", False):
+
+            def getter(obj, attname=f.attname, f=f):
+                value = obj.__dict__[attname]
+                if value is None or isinstance(value, int | str):  # bool is an int
+                    return value
+                return f.get_db_prep_save(value, connection)  # e.g. a lazy string
+
+        else:
+
+            def getter(obj, f=f):
+                return f.get_db_prep_save(f.pre_save(obj, True), connection)
+
+        getters.append(getter)
+    _GETTERS[model] = getters
+    return getters
 
 
 def _check_length(model, field_name: str, value, where: tuple[str, int | None], what: str) -> None:
@@ -451,6 +502,7 @@ class VolumeLoader:
         self.new_source_checksums: list[Letter] = []  # unchanged letters whose digest is new
         self.seen: set[int] = set()
         self.pending: list[_NewLetter] = []  # new letters waiting for their batch
+        self.indexed: set[int] = set()  # new letters whose search vector was computed with their batch
         self.to_publish: list[int] = []  # unchanged drafts to publish (with --publish), in one UPDATE
         return volume
 
@@ -750,6 +802,12 @@ class VolumeLoader:
         bulk_insert(CrossReference, references)
         bulk_insert(through, terms)
         bulk_insert(Revision, revisions)
+        # The batch's stored search vectors and facet keys now, not in one UPDATE at the volume's end:
+        # a new letter's row, footnotes, people and citations are all written above and nothing later
+        # in the import changes them, so the values are the same, and the database computes them
+        # while a parser in a second process reads the next letters (parse_worker).
+        search.reindex_letters([letter.pk for letter in letters])
+        self.indexed.update(letter.pk for letter in letters)
         # Counted once the batch is written (a batch written again letter by letter counts once).
         for letter, item in zip(letters, batch, strict=True):
             if item.record.review_reasons:
@@ -819,6 +877,8 @@ class VolumeLoader:
     def with_ref_targets(self, record: LetterRecord) -> LetterRecord:
         """Cross-reference targets in the body and footnotes parsed once, here, and stored on the nodes."""
         volume = self.volume.identifier
+        if record.ref_targets_for == volume:
+            return record  # done beside the writes (parse_worker)
         notes = [replace(note, content=with_ref_targets(note.content, volume)) for note in record.footnotes]
         return replace(record, body=with_ref_targets(record.body, volume), footnotes=notes)
 
@@ -968,7 +1028,9 @@ class VolumeLoader:
         ids = sorted(self.report.written_ids | touched)
         for start in range(0, len(ids), BATCH_SIZE):  # in batches: memory stays bounded
             checks.refresh_letters(ids[start : start + BATCH_SIZE])
-        search.reindex_letters(sorted(self.report.written_ids))  # the stored search index (catalog/search.py)
+        # The stored search index (catalog/search.py) of the letters written and not indexed with
+        # their batch (the merged ones).
+        search.reindex_letters(sorted(self.report.written_ids - self.indexed))
         # The file is skipped next time only if this import settled everything: a conflict (of a
         # letter, the volume, a term) is reported again by every import until an editor settles it.
         checksum = "" if self.report.conflicts else self.file_checksum
