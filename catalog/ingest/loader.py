@@ -26,6 +26,7 @@ from dataclasses import dataclass, field, replace
 
 from django.db import DatabaseError, connection, models, transaction
 from django.db.models import OuterRef, Q, Subquery, Value
+from django.db.models.base import ModelState
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -237,7 +238,26 @@ _PLAIN_FIELDS = (
     models.TextField,
     models.ForeignKey,  # the attname: the id
 )
+_AS_IS = frozenset({int, str, bool})
 _GETTERS: dict[type, list] = {}
+_DEFAULTS: dict[type, list] = {}
+
+
+def _row(model, values: dict):
+    """An unsaved instance of ``model`` for ``bulk_insert``: ``values`` by attname (``letter_id``),
+    every other field its default. What ``Model.__init__`` gives, without its per-keyword work:
+    the import writes tens of thousands of these rows (footnotes, people, citations, terms)."""
+    defaults = _DEFAULTS.get(model)
+    if defaults is None:
+        defaults = _DEFAULTS[model] = [(f.attname, f) for f in model._meta.concrete_fields]
+    obj = model.__new__(model)
+    obj._state = ModelState()
+    attributes = obj.__dict__
+    for attname, f in defaults:
+        if attname not in values:
+            attributes[attname] = f.get_default()
+    attributes.update(values)
+    return obj
 
 
 def _copy_getters(model) -> list:
@@ -262,9 +282,9 @@ def _copy_getters(model) -> list:
 
             def getter(obj, attname=f.attname, f=f):
                 value = obj.__dict__[attname]
-                if value is None or isinstance(value, int | str):  # bool is an int
+                if value is None or type(value) in _AS_IS:
                     return value
-                return f.get_db_prep_save(value, connection)  # e.g. a lazy string
+                return f.get_db_prep_save(value, connection)  # e.g. a choice's enum, a lazy string
 
         else:
 
@@ -753,7 +773,9 @@ class VolumeLoader:
         footnotes = []
         for letter, item in zip(letters, batch, strict=True):
             for n, k, t, a, c in item.new["footnotes"]:
-                note = Footnote(letter=letter, number=n, kind=k, text=t, anchor=a, content=c)
+                note = _row(
+                    Footnote, {"letter_id": letter.pk, "number": n, "kind": k, "text": t, "anchor": a, "content": c}
+                )
                 footnotes.append(note)
                 notes[(letter.pk, n)] = note
         bulk_insert(Footnote, footnotes)
@@ -761,40 +783,56 @@ class VolumeLoader:
         through = Letter.terms.through
         for letter, item in zip(letters, batch, strict=True):
             new, record = item.new, item.record
+            pk = letter.pk
             people += [
-                LetterPerson(letter=letter, person_id=person_id, role=role, name_as_written=as_written)
+                _row(
+                    LetterPerson,
+                    {"letter_id": pk, "person_id": person_id, "role": role, "name_as_written": as_written},
+                )
                 for person_id, role, as_written in new["people"]
             ]
             for number, repository, collection, box, folder, raw in new["sources"]:
-                note = notes.get((letter.pk, number))
+                note = notes.get((pk, number))
                 citations.append(
-                    SourceCitation(
-                        letter=letter,
-                        footnote=note,
-                        source=self.source_for(repository, collection, box, folder, raw),
-                        is_source_note=note is not None and note.kind == Footnote.Kind.SOURCE,
-                        raw=raw,
+                    _row(
+                        SourceCitation,
+                        {
+                            "letter_id": pk,
+                            "footnote_id": note.pk if note is not None else None,
+                            "source_id": self.source_for(repository, collection, box, folder, raw).pk,
+                            "is_source_note": note is not None and note.kind == Footnote.Kind.SOURCE,
+                            "raw": raw,
+                        },
                     )
                 )
-            references += [
-                CrossReference(
-                    letter=letter,
-                    footnote=notes.get((letter.pk, number)),
-                    target_volume=volume,
-                    target_number=target,
-                    target_footnote=target_footnote,
-                    text=text[:500],
+            for number, volume, target, target_footnote, text in new["references"]:
+                note = notes.get((pk, number))
+                references.append(
+                    _row(
+                        CrossReference,
+                        {
+                            "letter_id": pk,
+                            "footnote_id": note.pk if note is not None else None,
+                            "target_volume": volume,
+                            "target_number": target,
+                            "target_footnote": target_footnote,
+                            "text": text[:500],
+                        },
+                    )
                 )
-                for number, volume, target, target_footnote, text in new["references"]
-            ]
-            terms += [through(letter_id=letter.pk, term_id=self.terms[key].pk) for key in new["terms"]]
+            terms += [_row(through, {"letter_id": pk, "term_id": self.terms[key].pk}) for key in new["terms"]]
             revisions.append(
-                Revision(
-                    letter=letter,
-                    letter_label=f"{self.volume.identifier} d{letter.number}",
-                    user=self.user,
-                    origin=Revision.Origin.IMPORT,
-                    comment="; ".join([f"created by import of {record.source_path}", *record.review_reasons])[:500],
+                _row(
+                    Revision,
+                    {
+                        "letter_id": pk,
+                        "letter_label": f"{self.volume.identifier} d{letter.number}",
+                        "user_id": self.user.pk if self.user is not None else None,
+                        "origin": Revision.Origin.IMPORT,
+                        "comment": "; ".join([f"created by import of {record.source_path}", *record.review_reasons])[
+                            :500
+                        ],
+                    },
                 )
             )
         bulk_insert(LetterPerson, people)
