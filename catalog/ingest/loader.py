@@ -193,7 +193,15 @@ def _jsonable(value):
 
 
 def _checksum(values: dict) -> str:
-    return hashlib.sha256(json.dumps(values, sort_keys=True, default=str).encode()).hexdigest()
+    return _checksum_of(_canonical_json(values))
+
+
+def _canonical_json(values: dict) -> str:
+    return json.dumps(values, sort_keys=True, default=str)
+
+
+def _checksum_of(canonical: str) -> str:
+    return hashlib.sha256(canonical.encode()).hexdigest()
 
 
 def bulk_insert(model, objects: list) -> None:
@@ -273,6 +281,9 @@ def _copy_getters(model) -> list:
             encoder = f.encoder
 
             def getter(obj, attname=f.attname, encoder=encoder, f=f):
+                encoded = obj.__dict__.get("_copy_json")
+                if encoded is not None and attname in encoded:
+                    return encoded[attname]  # the JSON text of the same value, made already
                 value = obj.__dict__[attname]
                 if value is None or hasattr(value, "as_sql"):  # SQL NULL, an expression: Django's way
                     return f.get_db_prep_save(value, connection)
@@ -429,6 +440,7 @@ class _NewLetter:
     record: LetterRecord
     new: dict
     checksum: str
+    canonical: str = ""  # ``new`` as the checksum's JSON (sorted keys): the snapshot's JSON text is made from it
 
 
 class VolumeLoader:
@@ -682,7 +694,8 @@ class VolumeLoader:
         self.see(record)
         record = self.with_ref_targets(record)
         new = self.new_values(record)
-        checksum = _checksum(new)
+        canonical = _canonical_json(new)
+        checksum = _checksum_of(canonical)
         self.report.footnotes += len(record.footnotes)
         self.report.references += len(record.references)
         known = self.existing.get(record.number)
@@ -691,7 +704,7 @@ class VolumeLoader:
             self.chapter_for(new["chapter"])
             for _number, repository, collection, box, folder, raw in new["sources"]:
                 self.source_for(repository, collection, box, folder, raw)
-            self.pending.append(_NewLetter(record, new, checksum))
+            self.pending.append(_NewLetter(record, new, checksum, canonical))
             if len(self.pending) >= BATCH_SIZE:
                 self.flush()
             return
@@ -761,6 +774,12 @@ class VolumeLoader:
             elif self.publish:
                 letter.status = Letter.Status.PUBLISHED
                 letter.published_at = now
+            if item.canonical.startswith("{") and item.canonical != "{}":
+                # The snapshot's JSON text for COPY, from the checksum's (the same values, keys sorted;
+                # "_format" sorts first): a letter's body and footnotes encoded once less.
+                letter._copy_json = {
+                    "import_snapshot": '{"_format": ' + json.dumps(self.source_format) + ", " + item.canonical[1:]
+                }
             self.set_scalars(letter, new, set(SCALAR_FIELDS))
             letter.chapter = self.chapter_for(new["chapter"])
             # What ``Letter.save`` derives, derived here (bulk_create calls no save): the body's text
