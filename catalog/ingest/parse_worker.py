@@ -21,7 +21,8 @@ transaction:
 - the loader stopping early (an error, a rolled-back volume) ends the child.
 
 Whether to use it is decided by ``use_parse_worker``: only with the ``fork`` start method (Linux; the
-child then needs no new interpreter and shares the parent's loaded code) and for a file of at least
+child then needs no new interpreter and shares the parent's loaded code), not from a daemonic
+process (which may not have children), and for a file of at least
 ``PARSE_WORKER_MIN_BYTES`` (small imports, and the test suite's fixtures, parse in-process: a second
 process would cost more than it saves).
 """
@@ -58,8 +59,8 @@ def worker_min_bytes() -> int:
 
 def use_parse_worker(path) -> bool:
     """Parse this TEI file in a second process? Decided by the platform and the file's size alone."""
-    if "fork" not in multiprocessing.get_all_start_methods():
-        return False
+    if "fork" not in multiprocessing.get_all_start_methods() or multiprocessing.current_process().daemon:
+        return False  # no fork here, or a daemonic process (a pool's worker), which may have no children
     try:
         size = Path(path).stat().st_size
     except OSError:
