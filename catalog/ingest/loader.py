@@ -257,13 +257,18 @@ def _row(model, values: dict):
     the import writes tens of thousands of these rows (footnotes, people, citations, terms)."""
     defaults = _DEFAULTS.get(model)
     if defaults is None:
-        defaults = _DEFAULTS[model] = [(f.attname, f) for f in model._meta.concrete_fields]
+        # A callable default is called for each row (a new dict, list…); any other is one value, the
+        # same object Django's ``get_default`` hands every instance.
+        defaults = _DEFAULTS[model] = [
+            (f.attname, f.default if f.has_default() and callable(f.default) else None, f.get_default())
+            for f in model._meta.concrete_fields
+        ]
     obj = model.__new__(model)
     obj._state = ModelState()
     attributes = obj.__dict__
-    for attname, f in defaults:
+    for attname, make, value in defaults:
         if attname not in values:
-            attributes[attname] = f.get_default()
+            attributes[attname] = make() if make is not None else value
     attributes.update(values)
     return obj
 
@@ -288,6 +293,18 @@ def _copy_getters(model) -> list:
                 if value is None or hasattr(value, "as_sql"):  # SQL NULL, an expression: Django's way
                     return f.get_db_prep_save(value, connection)
                 return json.dumps(value, cls=encoder)  # what psycopg's Jsonb sends, as COPY text
+
+        elif (
+            isinstance(f, models.DateTimeField)
+            and (f.auto_now or f.auto_now_add)
+            and type(f).pre_save is models.DateTimeField.pre_save
+        ):
+
+            def getter(obj, attname=f.attname):
+                # ``pre_save`` on an insert: now, set on the instance too; an aware datetime goes to
+                # PostgreSQL as it is (``get_db_prep_value`` would hand it back unchanged).
+                value = obj.__dict__[attname] = timezone.now()
+                return value
 
         elif isinstance(f, _PLAIN_FIELDS) and not getattr(f, "auto_now", False):
 
