@@ -159,6 +159,12 @@ def tsvector_cost(volume_id: int) -> float:
     return elapsed
 
 
+def cpu_seconds() -> tuple[float, float]:
+    """(this process's CPU seconds, its waited-for children's)."""
+    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime, children.ru_utime + children.ru_stime
+
+
 def child_peak_rss_mb() -> float:
     """Peak RSS of the largest child process waited for (the parser process), in MB."""
     peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
@@ -210,10 +216,12 @@ def main() -> None:
 
     def run(label: str, path: Path) -> None:
         counter = StatementCounter()
+        cpu_before = cpu_seconds()
         started = time.perf_counter()
         with connection.execute_wrapper(counter), counting_copies(counter):
             result = import_paths([path], publish=True)
         elapsed = time.perf_counter() - started
+        cpu_after = cpu_seconds()
         assert not result.failures, result.failures
         [report] = result.reports
         figures[label] = {
@@ -222,6 +230,10 @@ def main() -> None:
             "statements": counter.count,
             "statements_per_doc": round(counter.count / documents, 2),
             "peak_rss_mb": round(peak_rss_mb(), 1),
+            # CPU seconds of this process and of the parser process: steadier than the wall clock
+            # on a loaded machine (the database server's are not counted).
+            "cpu_seconds": round(cpu_after[0] - cpu_before[0], 2),
+            "parser_process_cpu_seconds": round(cpu_after[1] - cpu_before[1], 2),
             "summary": report.summary(),
         }
         print(f"{label}: {elapsed:.2f} s — {report.summary()}")
@@ -249,6 +261,8 @@ def main() -> None:
     changed.unlink()
 
     baseline = json.loads(BASELINE.read_text()) if BASELINE.exists() else {}
+    if baseline.get("database") != figures["database"] or baseline.get("documents") != documents:
+        baseline = {}  # main's figures are for another database or another volume: no comparison
     floor_rate = figures.get("copy_floor", {}).get("docs_per_s")
     parse_rate, main_parse = figures["parse_docs_per_s"], baseline.get("parse_docs_per_s")
     rows = [("parse only", parse_rate, f"{parse_rate / floor_rate:.2f}" if floor_rate else "n/a", "", "")]
@@ -265,8 +279,13 @@ def main() -> None:
     print(f"{'':<24} {'docs/s':>9} {'/floor':>7} {'stmts/doc':>10} {'vs main ÷ parse':>16}")
     for name, rate, to_floor, statements, to_today in rows:
         print(f"{name:<24} {rate:>9.1f} {to_floor:>7} {statements!s:>10} {to_today:>16}")
-    beside, alone = figures["first_import"]["seconds"], figures["first_import_in_process"]["seconds"]
-    print(f"first import parsed beside the writes: {alone / beside:.2f}x the in-process import of this run")
+    beside, alone = figures["first_import"], figures["first_import_in_process"]
+    print(
+        f"first import parsed beside the writes: {alone['seconds'] / beside['seconds']:.2f}x the in-process "
+        f"import of this run; CPU seconds {beside['cpu_seconds']:.1f} here + "
+        f"{beside['parser_process_cpu_seconds']:.1f} in the parser process, against {alone['cpu_seconds']:.1f} "
+        "in-process (the database server's not counted)"
+    )
     if postgres:
         print(
             f"stored search vectors + facet keys (search.reindex_letters, one UPDATE for the volume, "
