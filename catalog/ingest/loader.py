@@ -21,6 +21,8 @@ import dataclasses
 import datetime
 import hashlib
 import json
+import logging
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
@@ -52,6 +54,10 @@ from catalog.vocabulary import normalise
 from .citations import with_ref_targets
 from .names import person_key, surname
 from .records import LetterRecord, ParsedVolume, ParseError, PersonRecord, UnchangedDocument
+
+logger = logging.getLogger(__name__)
+# The advisory lock that makes imports into one PostgreSQL database take turns ("LBIMPORT" in ASCII).
+IMPORT_LOCK_KEY = int.from_bytes(b"LBIMPORT", "big")
 
 SCALAR_FIELDS = [
     "title",
@@ -1133,12 +1139,31 @@ def load_volume(
         parsed, publish=publish, force=force, user=user, source_format=source_format, file_checksum=file_checksum
     )
     with transaction.atomic():
+        take_import_lock(parsed.source_path)
         report = loader.run(progress)
         caching.invalidate("import")  # on commit; nothing on a dry run's rollback
         report.dry_run = dry_run
         if dry_run:
             transaction.set_rollback(True)
     return report
+
+
+def take_import_lock(source: str = "") -> None:
+    """Imports into one database take turns: on PostgreSQL, a transaction-level advisory lock held
+    until the volume's transaction ends (the outer one, when the volumes of a browser import are
+    loaded together). Two imports at once would otherwise each create a person new to both (neither
+    sees the other's uncommitted row) — two Person rows, or one refused for its duplicate slug.
+    SQLite lets one writer at a time already. A wait is logged, so a slow start has a reason."""
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_try_advisory_xact_lock(%s)", [IMPORT_LOCK_KEY])
+        if cursor.fetchone()[0]:
+            return
+        logger.warning("%s: waiting for another import to finish (imports into one database take turns)", source)
+        started = time.monotonic()
+        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [IMPORT_LOCK_KEY])
+        logger.warning("%s: the other import finished after %.1f s; importing", source, time.monotonic() - started)
 
 
 def skip_unchanged_file(
