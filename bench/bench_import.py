@@ -13,13 +13,18 @@ real ``import_paths``. In the same run it measures:
 - the cost of a stored full-text vector (PostgreSQL only): one set-based ``UPDATE`` computing
   ``to_tsvector('english', title || body_text)`` into a scratch column for the volume's letters, as
   the search branch does after a load (rolled back);
+- the first import with the letters parsed in this process (``parse_tei``), then, after the
+  database is emptied again, with the letters parsed in a second process beside the writes
+  (``parse_worker``, as ``import_paths`` does for a file of 4 MB or more): both in the same run;
 - an unchanged re-import, and a release with 5% of its documents edited (one sentence added);
-- the process's peak RSS.
+- the peak RSS of this process and of the parser process (the largest child's, ``RUSAGE_CHILDREN``).
 
 "Today" (main before issue 13) cannot run in the same process; its figures measured by this same
-script on main are kept in ``bench/import_baseline.json`` and the ratios to them are printed beside
-the parse-only figure of this run (the machine's load changes between runs: compare with care).
-It prints figures; it asserts nothing.
+script on main are kept in ``bench/import_baseline.json``, taken at another time under another load
+of the shared machine. Raw rates from two runs are not comparable, so the "vs main" column divides
+each rate by the parse-only rate of its own run first (the machine's load slows the parser and the
+import alike): ``(rate / parse rate now) / (main's rate / main's parse rate)``. It prints figures;
+it asserts nothing.
 
     .venv/bin/python bench/bench_import.py [--size-mb 20] [--json PATH]
 """
@@ -31,6 +36,7 @@ import contextlib
 import json
 import os
 import re
+import resource
 import sys
 import tempfile
 import time
@@ -136,22 +142,33 @@ def copy_floor(volume_id: int) -> dict:
 
 
 def tsvector_cost(volume_id: int) -> float:
-    """Seconds for one set-based UPDATE filling a stored search vector for the volume's letters."""
-    from django.db import connection, transaction
+    """Seconds for ``search.reindex_letters`` over the volume's letters in one UPDATE (rolled back):
+    what the stored search vectors and facet keys cost, which the loader now computes batch by
+    batch inside the first import (its figure includes them)."""
+    from django.db import transaction
 
+    from catalog import search
+    from catalog.models import Letter
+
+    ids = list(Letter.objects.filter(volume_id=volume_id).values_list("pk", flat=True))
     with transaction.atomic():
-        with connection.cursor() as cursor:
-            cursor.execute("ALTER TABLE catalog_letter ADD COLUMN bench_search tsvector")
-            started = time.perf_counter()
-            cursor.execute(
-                "UPDATE catalog_letter SET bench_search = "
-                "setweight(to_tsvector('english', title), 'A') || to_tsvector('english', body_text) "
-                "WHERE volume_id = %s",
-                [volume_id],
-            )
-            elapsed = time.perf_counter() - started
+        started = time.perf_counter()
+        search.reindex_letters(ids)
+        elapsed = time.perf_counter() - started
         transaction.set_rollback(True)
     return elapsed
+
+
+def cpu_seconds() -> tuple[float, float]:
+    """(this process's CPU seconds, its waited-for children's)."""
+    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime, children.ru_utime + children.ru_stime
+
+
+def child_peak_rss_mb() -> float:
+    """Peak RSS of the largest child process waited for (the parser process), in MB."""
+    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    return peak / (1024 * 1024) if sys.platform == "darwin" else peak / 1024
 
 
 def main() -> None:
@@ -199,10 +216,12 @@ def main() -> None:
 
     def run(label: str, path: Path) -> None:
         counter = StatementCounter()
+        cpu_before = cpu_seconds()
         started = time.perf_counter()
         with connection.execute_wrapper(counter), counting_copies(counter):
             result = import_paths([path], publish=True)
         elapsed = time.perf_counter() - started
+        cpu_after = cpu_seconds()
         assert not result.failures, result.failures
         [report] = result.reports
         figures[label] = {
@@ -211,11 +230,21 @@ def main() -> None:
             "statements": counter.count,
             "statements_per_doc": round(counter.count / documents, 2),
             "peak_rss_mb": round(peak_rss_mb(), 1),
+            # CPU seconds of this process and of the parser process: steadier than the wall clock
+            # on a loaded machine (the database server's are not counted).
+            "cpu_seconds": round(cpu_after[0] - cpu_before[0], 2),
+            "parser_process_cpu_seconds": round(cpu_after[1] - cpu_before[1], 2),
             "summary": report.summary(),
         }
         print(f"{label}: {elapsed:.2f} s — {report.summary()}")
 
+    # The first import parsed in this process, for the same run's comparison; then emptied again.
+    os.environ["LETTERBOOK_PARSE_WORKER_MIN_BYTES"] = str(1 << 62)
+    run("first_import_in_process", volume)
+    call_command("flush", interactive=False, verbosity=0)
+    os.environ["LETTERBOOK_PARSE_WORKER_MIN_BYTES"] = "0"  # as import_paths does from 4 MB on
     run("first_import", volume)
+    figures["parser_process_peak_rss_mb"] = round(child_peak_rss_mb(), 1)
     volume_id = Volume.objects.get().pk
     if postgres:
         floor = copy_floor(volume_id)
@@ -232,25 +261,45 @@ def main() -> None:
     changed.unlink()
 
     baseline = json.loads(BASELINE.read_text()) if BASELINE.exists() else {}
+    if baseline.get("database") != figures["database"] or baseline.get("documents") != documents:
+        baseline = {}  # main's figures are for another database or another volume: no comparison
     floor_rate = figures.get("copy_floor", {}).get("docs_per_s")
-    rows = [("parse only", figures["parse_docs_per_s"], "", "", "")]
+    parse_rate, main_parse = figures["parse_docs_per_s"], baseline.get("parse_docs_per_s")
+    rows = [("parse only", parse_rate, f"{parse_rate / floor_rate:.2f}" if floor_rate else "n/a", "", "")]
     if floor_rate:
         rows.append(("COPY floor", floor_rate, "1.00", "", ""))
-    for label in ("first_import", "unchanged_reimport", "changed_release"):
+    for label in ("first_import_in_process", "first_import", "unchanged_reimport", "changed_release"):
         rate = figures[label]["docs_per_s"]
         to_floor = f"{rate / floor_rate:.2f}" if floor_rate else "n/a"
-        before = baseline.get(label, {}).get("docs_per_s")
-        to_today = f"{rate / before:.1f}x" if before else "n/a"
+        before = baseline.get(label.replace("_in_process", ""), {}).get("docs_per_s")
+        # Each rate over its own run's parse-only rate: the load of the machine cancels out.
+        to_today = f"{(rate / parse_rate) / (before / main_parse):.1f}x" if before and main_parse else "n/a"
         rows.append((label.replace("_", " "), rate, to_floor, figures[label]["statements_per_doc"], to_today))
     print()
-    print(f"{'':<20} {'docs/s':>9} {'/floor':>7} {'stmts/doc':>10} {'vs main':>8}")
+    print(f"{'':<24} {'docs/s':>9} {'/floor':>7} {'stmts/doc':>10} {'vs main ÷ parse':>16}")
     for name, rate, to_floor, statements, to_today in rows:
-        print(f"{name:<20} {rate:>9.1f} {to_floor:>7} {statements!s:>10} {to_today:>8}")
+        print(f"{name:<24} {rate:>9.1f} {to_floor:>7} {statements!s:>10} {to_today:>16}")
+    beside, alone = figures["first_import"], figures["first_import_in_process"]
+    print(
+        f"first import parsed beside the writes: {alone['seconds'] / beside['seconds']:.2f}x the in-process "
+        f"import of this run; CPU seconds {beside['cpu_seconds']:.1f} here + "
+        f"{beside['parser_process_cpu_seconds']:.1f} in the parser process, against {alone['cpu_seconds']:.1f} "
+        "in-process (the database server's not counted)"
+    )
     if postgres:
-        print(f"stored search vector (one UPDATE after load): {figures['tsvector_update_seconds']:.2f} s")
-    print(f"peak RSS: {figures['peak_rss_mb']:.1f} MB")
+        print(
+            f"stored search vectors + facet keys (search.reindex_letters, one UPDATE for the volume, "
+            f"included in the first import batch by batch): {figures['tsvector_update_seconds']:.2f} s"
+        )
+    print(
+        f"peak RSS: {figures['peak_rss_mb']:.1f} MB this process, "
+        f"{figures['parser_process_peak_rss_mb']:.1f} MB the parser process"
+    )
     if baseline:
-        print(f"(main's figures: {BASELINE.name}, parse only then {baseline.get('parse_docs_per_s')} docs/s)")
+        print(
+            f"(main's figures: {BASELINE.name}, another run; its parse-only rate then {main_parse} docs/s, "
+            f"now {parse_rate} docs/s)"
+        )
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)
         args.json.write_text(json.dumps(figures, indent=2) + "\n")

@@ -43,6 +43,7 @@ BLOCK_TAGS = frozenset(
 PARAGRAPH_SEPARATOR = "\n\n"
 MAX_DEPTH = 200  # levels of nested nodes a body may have (``validate_body``)
 _WHITESPACE = re.compile(r"\s+")
+_FOLDABLE = re.compile(r"[^\S ]|  ")  # white space that folding changes
 
 
 @dataclass
@@ -68,7 +69,8 @@ class _Paragraph:
         self.milestones: list[tuple[str, object, int]] = []
 
     def add_text(self, text: str) -> None:
-        folded = _WHITESPACE.sub(" ", text)
+        # Only a string with white space other than single spaces has anything to fold.
+        folded = _WHITESPACE.sub(" ", text) if _FOLDABLE.search(text) else text
         if folded.startswith(" "):
             self.pending_space = True
             folded = folded[1:]
@@ -222,27 +224,41 @@ def validate_body(blocks, path: str = "body") -> None:
     Walks the tree with an explicit stack, so no depth of nesting can exhaust Python's recursion;
     a tree nested more than ``MAX_DEPTH`` levels is refused (a FRUS document needs about a dozen;
     the TEI reader refuses XML nested deeper than this, so an imported body always fits)."""
-    stack: list[tuple[bool, object, str, int]] = [(True, blocks, path, 1)]  # (is a list, value, where, depth)
+    # Where a node is, kept as (parent, index or ".children") pairs and spelled out only for an error:
+    # formatting every node's path cost the import a tenth of its parsing (issue 13).
+    stack: list[tuple[bool, object, object, int]] = [(True, blocks, path, 1)]  # (is a list, value, where, depth)
     while stack:
         is_list, value, where, depth = stack.pop()
         if is_list:
             if not isinstance(value, list):
-                raise ValueError(f"{where}: expected a list of nodes, found {type(value).__name__}")
+                raise ValueError(f"{_spell(where)}: expected a list of nodes, found {type(value).__name__}")
             if depth > MAX_DEPTH:
-                raise ValueError(f"{where}: nodes are nested more than {MAX_DEPTH} levels deep")
-            stack.extend((False, node, f"{where}[{index}]", depth) for index, node in reversed(list(enumerate(value))))
+                raise ValueError(f"{_spell(where)}: nodes are nested more than {MAX_DEPTH} levels deep")
+            for index in range(len(value) - 1, -1, -1):
+                node = value[index]
+                if type(node) is not str:  # a string is always valid: nothing to check
+                    stack.append((False, node, (where, index), depth))
             continue
         if isinstance(value, str):
             continue
         if not isinstance(value, dict) or not isinstance(value.get("tag"), str):
-            raise ValueError(f'{where}: expected a string or an object with a "tag" string')
+            raise ValueError(f'{_spell(where)}: expected a string or an object with a "tag" string')
         tag = value["tag"]
         if tag == "fn" and not (isinstance(value.get("n"), int) or _is_number(value.get("n", ""))):
-            raise ValueError(f'{where}: a footnote marker needs a whole number "n", found {value.get("n")!r}')
+            raise ValueError(f'{_spell(where)}: a footnote marker needs a whole number "n", found {value.get("n")!r}')
         if tag == "pb" and not isinstance(value.get("n"), str | int):
-            raise ValueError(f'{where}: a page break needs its page "n"')
+            raise ValueError(f'{_spell(where)}: a page break needs its page "n"')
         if "children" in value:
-            stack.append((True, value["children"], f"{where}.children", depth + 1))
+            stack.append((True, value["children"], (where, ".children"), depth + 1))
+
+
+def _spell(where) -> str:
+    """``validate_body``'s (parent, step) pairs as the path they stand for: ``body[0].children[2]``."""
+    steps = []
+    while type(where) is tuple:
+        where, step = where
+        steps.append(step if type(step) is str else f"[{step}]")
+    return str(where) + "".join(reversed(steps))
 
 
 def iter_nodes(nodes: list):

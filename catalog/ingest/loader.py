@@ -21,11 +21,14 @@ import dataclasses
 import datetime
 import hashlib
 import json
+import logging
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
-from django.db import DatabaseError, connection, transaction
+from django.db import DatabaseError, connection, models, transaction
 from django.db.models import OuterRef, Q, Subquery, Value
+from django.db.models.base import ModelState
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -51,6 +54,10 @@ from catalog.vocabulary import normalise
 from .citations import with_ref_targets
 from .names import person_key, surname
 from .records import LetterRecord, ParsedVolume, ParseError, PersonRecord, UnchangedDocument
+
+logger = logging.getLogger(__name__)
+# The advisory lock that makes imports into one PostgreSQL database take turns ("LBIMPORT" in ASCII).
+IMPORT_LOCK_KEY = int.from_bytes(b"LBIMPORT", "big")
 
 SCALAR_FIELDS = [
     "title",
@@ -192,7 +199,15 @@ def _jsonable(value):
 
 
 def _checksum(values: dict) -> str:
-    return hashlib.sha256(json.dumps(values, sort_keys=True, default=str).encode()).hexdigest()
+    return _checksum_of(_canonical_json(values))
+
+
+def _canonical_json(values: dict) -> str:
+    return json.dumps(values, sort_keys=True, default=str)
+
+
+def _checksum_of(canonical: str) -> str:
+    return hashlib.sha256(canonical.encode()).hexdigest()
 
 
 def bulk_insert(model, objects: list) -> None:
@@ -220,9 +235,99 @@ def bulk_insert(model, objects: list) -> None:
             obj._state.db = connection.alias
         columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
         sql = f"COPY {connection.ops.quote_name(meta.db_table)} ({columns}) FROM STDIN"
+        getters = _copy_getters(model)
         with connection.wrap_database_errors, cursor.cursor.copy(sql) as copy:
             for obj in objects:
-                copy.write_row([f.get_db_prep_save(f.pre_save(obj, True), connection) for f in fields])
+                copy.write_row([getter(obj) for getter in getters])
+
+
+# Field types whose value goes to the COPY as the instance holds it (``get_db_prep_save`` would only
+# hand it back): the per-value conversion is what the import's Python time went to (issue 13).
+_PLAIN_FIELDS = (
+    models.AutoField,
+    models.BigAutoField,
+    models.IntegerField,  # and its Small/Big/Positive kinds
+    models.BooleanField,
+    models.CharField,  # and SlugField, EmailField…
+    models.TextField,
+    models.ForeignKey,  # the attname: the id
+)
+_AS_IS = frozenset({int, str, bool})
+_GETTERS: dict[type, list] = {}
+_DEFAULTS: dict[type, list] = {}
+
+
+def _row(model, values: dict):
+    """An unsaved instance of ``model`` for ``bulk_insert``: ``values`` by attname (``letter_id``),
+    every other field its default. What ``Model.__init__`` gives, without its per-keyword work:
+    the import writes tens of thousands of these rows (footnotes, people, citations, terms)."""
+    defaults = _DEFAULTS.get(model)
+    if defaults is None:
+        # A callable default is called for each row (a new dict, list…); any other is one value, the
+        # same object Django's ``get_default`` hands every instance.
+        defaults = _DEFAULTS[model] = [
+            (f.attname, f.default if f.has_default() and callable(f.default) else None, f.get_default())
+            for f in model._meta.concrete_fields
+        ]
+    obj = model.__new__(model)
+    obj._state = ModelState()
+    attributes = obj.__dict__
+    for attname, make, value in defaults:
+        if attname not in values:
+            attributes[attname] = make() if make is not None else value
+    attributes.update(values)
+    return obj
+
+
+def _copy_getters(model) -> list:
+    """For each concrete field, how to get the value COPY writes from an instance: the attribute as
+    it is for plain fields, the JSON text for a JSONField, ``pre_save`` for ``auto_now`` dates, and
+    Django's own ``get_db_prep_save`` for anything else (the same values a ``bulk_create`` writes)."""
+    getters = _GETTERS.get(model)
+    if getters is not None:
+        return getters
+    getters = []
+    for f in model._meta.concrete_fields:
+        if isinstance(f, models.JSONField):
+            encoder = f.encoder
+
+            def getter(obj, attname=f.attname, encoder=encoder, f=f):
+                encoded = obj.__dict__.get("_copy_json")
+                if encoded is not None and attname in encoded:
+                    return encoded[attname]  # the JSON text of the same value, made already
+                value = obj.__dict__[attname]
+                if value is None or hasattr(value, "as_sql"):  # SQL NULL, an expression: Django's way
+                    return f.get_db_prep_save(value, connection)
+                return json.dumps(value, cls=encoder)  # what psycopg's Jsonb sends, as COPY text
+
+        elif (
+            isinstance(f, models.DateTimeField)
+            and (f.auto_now or f.auto_now_add)
+            and type(f).pre_save is models.DateTimeField.pre_save
+        ):
+
+            def getter(obj, attname=f.attname):
+                # ``pre_save`` on an insert: now, set on the instance too; an aware datetime goes to
+                # PostgreSQL as it is (``get_db_prep_value`` would hand it back unchanged).
+                value = obj.__dict__[attname] = timezone.now()
+                return value
+
+        elif isinstance(f, _PLAIN_FIELDS) and not getattr(f, "auto_now", False):
+
+            def getter(obj, attname=f.attname, f=f):
+                value = obj.__dict__[attname]
+                if value is None or type(value) in _AS_IS:
+                    return value
+                return f.get_db_prep_save(value, connection)  # e.g. a choice's enum, a lazy string
+
+        else:
+
+            def getter(obj, f=f):
+                return f.get_db_prep_save(f.pre_save(obj, True), connection)
+
+        getters.append(getter)
+    _GETTERS[model] = getters
+    return getters
 
 
 def _check_length(model, field_name: str, value, where: tuple[str, int | None], what: str) -> None:
@@ -358,6 +463,7 @@ class _NewLetter:
     record: LetterRecord
     new: dict
     checksum: str
+    canonical: str = ""  # ``new`` as the checksum's JSON (sorted keys): the snapshot's JSON text is made from it
 
 
 class VolumeLoader:
@@ -451,6 +557,7 @@ class VolumeLoader:
         self.new_source_checksums: list[Letter] = []  # unchanged letters whose digest is new
         self.seen: set[int] = set()
         self.pending: list[_NewLetter] = []  # new letters waiting for their batch
+        self.indexed: set[int] = set()  # new letters whose search vector was computed with their batch
         self.to_publish: list[int] = []  # unchanged drafts to publish (with --publish), in one UPDATE
         return volume
 
@@ -610,7 +717,8 @@ class VolumeLoader:
         self.see(record)
         record = self.with_ref_targets(record)
         new = self.new_values(record)
-        checksum = _checksum(new)
+        canonical = _canonical_json(new)
+        checksum = _checksum_of(canonical)
         self.report.footnotes += len(record.footnotes)
         self.report.references += len(record.references)
         known = self.existing.get(record.number)
@@ -619,7 +727,7 @@ class VolumeLoader:
             self.chapter_for(new["chapter"])
             for _number, repository, collection, box, folder, raw in new["sources"]:
                 self.source_for(repository, collection, box, folder, raw)
-            self.pending.append(_NewLetter(record, new, checksum))
+            self.pending.append(_NewLetter(record, new, checksum, canonical))
             if len(self.pending) >= BATCH_SIZE:
                 self.flush()
             return
@@ -689,6 +797,12 @@ class VolumeLoader:
             elif self.publish:
                 letter.status = Letter.Status.PUBLISHED
                 letter.published_at = now
+            if item.canonical.startswith("{") and item.canonical != "{}":
+                # The snapshot's JSON text for COPY, from the checksum's (the same values, keys sorted;
+                # "_format" sorts first): a letter's body and footnotes encoded once less.
+                letter._copy_json = {
+                    "import_snapshot": '{"_format": ' + json.dumps(self.source_format) + ", " + item.canonical[1:]
+                }
             self.set_scalars(letter, new, set(SCALAR_FIELDS))
             letter.chapter = self.chapter_for(new["chapter"])
             # What ``Letter.save`` derives, derived here (bulk_create calls no save): the body's text
@@ -701,7 +815,9 @@ class VolumeLoader:
         footnotes = []
         for letter, item in zip(letters, batch, strict=True):
             for n, k, t, a, c in item.new["footnotes"]:
-                note = Footnote(letter=letter, number=n, kind=k, text=t, anchor=a, content=c)
+                note = _row(
+                    Footnote, {"letter_id": letter.pk, "number": n, "kind": k, "text": t, "anchor": a, "content": c}
+                )
                 footnotes.append(note)
                 notes[(letter.pk, n)] = note
         bulk_insert(Footnote, footnotes)
@@ -709,40 +825,56 @@ class VolumeLoader:
         through = Letter.terms.through
         for letter, item in zip(letters, batch, strict=True):
             new, record = item.new, item.record
+            pk = letter.pk
             people += [
-                LetterPerson(letter=letter, person_id=person_id, role=role, name_as_written=as_written)
+                _row(
+                    LetterPerson,
+                    {"letter_id": pk, "person_id": person_id, "role": role, "name_as_written": as_written},
+                )
                 for person_id, role, as_written in new["people"]
             ]
             for number, repository, collection, box, folder, raw in new["sources"]:
-                note = notes.get((letter.pk, number))
+                note = notes.get((pk, number))
                 citations.append(
-                    SourceCitation(
-                        letter=letter,
-                        footnote=note,
-                        source=self.source_for(repository, collection, box, folder, raw),
-                        is_source_note=note is not None and note.kind == Footnote.Kind.SOURCE,
-                        raw=raw,
+                    _row(
+                        SourceCitation,
+                        {
+                            "letter_id": pk,
+                            "footnote_id": note.pk if note is not None else None,
+                            "source_id": self.source_for(repository, collection, box, folder, raw).pk,
+                            "is_source_note": note is not None and note.kind == Footnote.Kind.SOURCE,
+                            "raw": raw,
+                        },
                     )
                 )
-            references += [
-                CrossReference(
-                    letter=letter,
-                    footnote=notes.get((letter.pk, number)),
-                    target_volume=volume,
-                    target_number=target,
-                    target_footnote=target_footnote,
-                    text=text[:500],
+            for number, volume, target, target_footnote, text in new["references"]:
+                note = notes.get((pk, number))
+                references.append(
+                    _row(
+                        CrossReference,
+                        {
+                            "letter_id": pk,
+                            "footnote_id": note.pk if note is not None else None,
+                            "target_volume": volume,
+                            "target_number": target,
+                            "target_footnote": target_footnote,
+                            "text": text[:500],
+                        },
+                    )
                 )
-                for number, volume, target, target_footnote, text in new["references"]
-            ]
-            terms += [through(letter_id=letter.pk, term_id=self.terms[key].pk) for key in new["terms"]]
+            terms += [_row(through, {"letter_id": pk, "term_id": self.terms[key].pk}) for key in new["terms"]]
             revisions.append(
-                Revision(
-                    letter=letter,
-                    letter_label=f"{self.volume.identifier} d{letter.number}",
-                    user=self.user,
-                    origin=Revision.Origin.IMPORT,
-                    comment="; ".join([f"created by import of {record.source_path}", *record.review_reasons])[:500],
+                _row(
+                    Revision,
+                    {
+                        "letter_id": pk,
+                        "letter_label": f"{self.volume.identifier} d{letter.number}",
+                        "user_id": self.user.pk if self.user is not None else None,
+                        "origin": Revision.Origin.IMPORT,
+                        "comment": "; ".join([f"created by import of {record.source_path}", *record.review_reasons])[
+                            :500
+                        ],
+                    },
                 )
             )
         bulk_insert(LetterPerson, people)
@@ -750,6 +882,12 @@ class VolumeLoader:
         bulk_insert(CrossReference, references)
         bulk_insert(through, terms)
         bulk_insert(Revision, revisions)
+        # The batch's stored search vectors and facet keys now, not in one UPDATE at the volume's end:
+        # a new letter's row, footnotes, people and citations are all written above and nothing later
+        # in the import changes them, so the values are the same, and the database computes them
+        # while a parser in a second process reads the next letters (parse_worker).
+        search.reindex_letters([letter.pk for letter in letters])
+        self.indexed.update(letter.pk for letter in letters)
         # Counted once the batch is written (a batch written again letter by letter counts once).
         for letter, item in zip(letters, batch, strict=True):
             if item.record.review_reasons:
@@ -819,6 +957,8 @@ class VolumeLoader:
     def with_ref_targets(self, record: LetterRecord) -> LetterRecord:
         """Cross-reference targets in the body and footnotes parsed once, here, and stored on the nodes."""
         volume = self.volume.identifier
+        if record.ref_targets_for == volume:
+            return record  # done beside the writes (parse_worker)
         notes = [replace(note, content=with_ref_targets(note.content, volume)) for note in record.footnotes]
         return replace(record, body=with_ref_targets(record.body, volume), footnotes=notes)
 
@@ -968,7 +1108,9 @@ class VolumeLoader:
         ids = sorted(self.report.written_ids | touched)
         for start in range(0, len(ids), BATCH_SIZE):  # in batches: memory stays bounded
             checks.refresh_letters(ids[start : start + BATCH_SIZE])
-        search.reindex_letters(sorted(self.report.written_ids))  # the stored search index (catalog/search.py)
+        # The stored search index (catalog/search.py) of the letters written and not indexed with
+        # their batch (the merged ones).
+        search.reindex_letters(sorted(self.report.written_ids - self.indexed))
         # The file is skipped next time only if this import settled everything: a conflict (of a
         # letter, the volume, a term) is reported again by every import until an editor settles it.
         checksum = "" if self.report.conflicts else self.file_checksum
@@ -997,12 +1139,31 @@ def load_volume(
         parsed, publish=publish, force=force, user=user, source_format=source_format, file_checksum=file_checksum
     )
     with transaction.atomic():
+        take_import_lock(parsed.source_path)
         report = loader.run(progress)
         caching.invalidate("import")  # on commit; nothing on a dry run's rollback
         report.dry_run = dry_run
         if dry_run:
             transaction.set_rollback(True)
     return report
+
+
+def take_import_lock(source: str = "") -> None:
+    """Imports into one database take turns: on PostgreSQL, a transaction-level advisory lock held
+    until the volume's transaction ends (the outer one, when the volumes of a browser import are
+    loaded together). Two imports at once would otherwise each create a person new to both (neither
+    sees the other's uncommitted row) — two Person rows, or one refused for its duplicate slug.
+    SQLite lets one writer at a time already. A wait is logged, so a slow start has a reason."""
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_try_advisory_xact_lock(%s)", [IMPORT_LOCK_KEY])
+        if cursor.fetchone()[0]:
+            return
+        logger.warning("%s: waiting for another import to finish (imports into one database take turns)", source)
+        started = time.monotonic()
+        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [IMPORT_LOCK_KEY])
+        logger.warning("%s: the other import finished after %.1f s; importing", source, time.monotonic() - started)
 
 
 def skip_unchanged_file(

@@ -12,8 +12,9 @@ from django.db import DatabaseError
 from catalog.vocabulary import is_volume_identifier
 
 from .loader import ChangeReport, load_volume, skip_unchanged_file
+from .parse_worker import parse_tei_auto
 from .records import ParseError
-from .tei_parser import is_tei, parse_tei
+from .tei_parser import is_tei
 from .text_parser import parse_text_volume
 
 TEXT_SUFFIXES = {".txt"}
@@ -127,7 +128,7 @@ def run_job(
     if skipped is not None:
         return skipped
     if job.kind == "tei":
-        parsed = parse_tei(job.paths[0])
+        parsed = parse_tei_auto(job.paths[0])  # a large file parsed in a second process, beside the writes
         if job.identifier and job.identifier != parsed.volume.identifier:
             raise ParseError(
                 job.paths[0],

@@ -127,6 +127,9 @@ class LetterRecord:
     # A digest of the document as the file holds it (and of what around it shapes its record), from
     # a parser that can give one: an unchanged document is then skipped before it is read again.
     source_checksum: str = ""
+    # The volume identifier against which the body's and footnotes' ``ref`` nodes already carry
+    # their parsed targets (``citations.with_ref_targets``); "" when not yet done (the loader does it).
+    ref_targets_for: str = ""
 
 
 @dataclass

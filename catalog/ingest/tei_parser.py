@@ -907,6 +907,7 @@ class _TeiStream:
         self.events = safe_xml.iterparse_events(path)
         self.volume = VolumeRecord(identifier="")
         self.people: dict[str, PersonRecord] = {}
+        self.touched: set[str] = set()  # keys of ``people`` added or changed (read by parse_worker)
         self.listed: set[str] = set()
         self.page: str | None = None
         self.document = None
@@ -1257,15 +1258,18 @@ class _TeiStream:
         if key in self.listed or key in self.people or not name:
             return
         self.people[key] = PersonRecord(key=key, display_name=name, sort_name=sort_name(name))
+        self.touched.add(key)
 
     def note_organization(self, key: str, name: str) -> None:
         if key not in self.people:
             self.people[key] = PersonRecord(key=key, display_name=name, sort_name=name, is_organization=True)
+            self.touched.add(key)
 
     def note_title(self, key: str, party) -> None:
         record = self.people.get(key)
         if record is not None and party.title and party.title not in record.titles:
             record.titles.append(party.title)
+            self.touched.add(key)
 
     @staticmethod
     def release(element) -> None:
@@ -1279,10 +1283,16 @@ class _TeiStream:
 
 def parse_tei(path) -> ParsedVolume:
     """A FRUS TEI volume: its header and front matter now, its letters as a lazy stream."""
+    return open_tei(path)[0]
+
+
+def open_tei(path) -> tuple[ParsedVolume, _TeiStream]:
+    """``parse_tei``'s volume and the stream behind it (whose ``touched`` names the people records
+    added or changed while the letters are read: see ``parse_worker``)."""
     safe_xml.check_prolog(path)
     parsed = ParsedVolume(volume=VolumeRecord(identifier=""), letters=[], source_path=str(path))
     stream = _TeiStream(path, parsed.unchanged)
     stream.read_front()
     stream.front_digest = hashlib.sha256(repr(stream.volume).encode()).digest()
     parsed.volume, parsed.letters, parsed.people = stream.volume, stream.letters(), stream.people
-    return parsed
+    return parsed, stream
