@@ -48,12 +48,14 @@ from catalog.body import iter_nodes
 from catalog.models import (
     ArchivalSource,
     Chapter,
+    Correspondence,
     CrossReference,
     Footnote,
     Letter,
     LetterPerson,
     Person,
     PersonIdentifier,
+    PersonLetter,
     SourceCitation,
     Term,
     Volume,
@@ -825,7 +827,7 @@ def people_index(query: str = "", limit: int = PEOPLE_INDEX_LIMIT) -> list[dict]
 class PersonPage:
     person: Person
     show_description: bool
-    groups: dict[str, list[LetterPerson]]
+    groups: dict[str, list[PersonLetter]]  # each with its letter (list fields) and name_as_written
     counts: dict[str, int]
     per_year: list[tuple[int, int]]
     correspondents: list[dict]
@@ -837,36 +839,37 @@ PERSON_LETTERS_PER_PAGE = 50
 
 def person_page(slug: str, page: dict[str, int] | None = None) -> PersonPage:
     """A public person: letters sent, received, mentioned (counts, and one page of each), letters
-    per year and top correspondents. Http404 for a person no published letter names."""
-    person = public_people().filter(slug=slug).first()
+    per year and top correspondents. Http404 for a person no published letter names.
+
+    Everything is read from the side table ``PersonLetter`` (published letters only; see
+    ``catalog.person_letters``): the counts and each page from its (person, role, date) index, the
+    years and the correspondents from this person's rows, the page's letters joined to them — never
+    a pass over the person's letters themselves. Eight queries whatever the person's size."""
+    mine = PersonLetter.objects.filter(person=OuterRef("pk"))
+    person = Person.objects.filter(slug=slug).filter(Exists(mine)).first()
     if person is None:
         raise Http404("No such person")
     page = page or {}
-    links = LetterPerson.objects.filter(person=person, letter__status=Letter.Status.PUBLISHED)
+    rows = PersonLetter.objects.filter(person=person)
     counts = dict.fromkeys(ROLES, 0)
-    counts.update(dict(links.values_list("role").annotate(n=Count("pk")).order_by()))
-    groups: dict[str, list[LetterPerson]] = {}
-    ordered = links.select_related("letter__volume").only(
+    counts.update(dict(rows.values_list("role").annotate(n=Count("*")).order_by()))
+    order = (F("date_min").asc(nulls_last=True), "volume_identifier", "number")
+    listed = rows.select_related("letter__volume").only(
         "id", "role", "name_as_written", "letter_id", *[f"letter__{f}" for f in LIST_FIELDS if f != "id"]
     )
-    order = (F("letter__date_min").asc(nulls_last=True), "letter__volume__identifier", "letter__number")
+    groups: dict[str, list[PersonLetter]] = {}
     for role in ROLES:
         number = max(1, min(page.get(role, 1), -(-counts[role] // PERSON_LETTERS_PER_PAGE)))
         start = (number - 1) * PERSON_LETTERS_PER_PAGE
-        groups[role] = list(ordered.filter(role=role).order_by(*order)[start : start + PERSON_LETTERS_PER_PAGE])
-    letters = public_letters().filter(Exists(links.filter(letter=OuterRef("pk"))))
-    # One pass for the chart and the total: undated letters count in the total, under no year.
-    by_year = list(letters.annotate(y=ExtractYear("date_min")).values_list("y").annotate(n=Count("pk")).order_by("y"))
+        # The page's letter ids first (its OFFSET skipped inside the index), then those rows in full.
+        ids = rows.filter(role=role).order_by(*order).values("letter_id")[start : start + PERSON_LETTERS_PER_PAGE]
+        groups[role] = list(listed.filter(role=role, letter_id__in=ids).order_by(*order))
+    # One pass for the chart and the total, over one row per letter (``first``): undated letters
+    # count in the total, under no year.
+    by_year = list(rows.filter(first=True).values_list("year").annotate(n=Count("*")).order_by("year"))
     per_year = [(year, n) for year, n in by_year if year is not None]
     total = sum(n for _, n in by_year)
-    own = links.filter(role__in=[LetterPerson.Role.SENDER, LetterPerson.Role.RECIPIENT]).values("letter_id")
-    correspondents = list(
-        LetterPerson.objects.filter(letter_id__in=own, role__in=[LetterPerson.Role.SENDER, LetterPerson.Role.RECIPIENT])
-        .exclude(person=person)
-        .values(slug=F("person__slug"), name=F("person__display_name"))
-        .annotate(count=Count("letter", distinct=True))
-        .order_by("-count", "name")[:10]
-    )
+    correspondents = _correspondents(person.pk)
     return PersonPage(
         person=person,
         show_description=bool(_description_public([person.pk])),
@@ -875,6 +878,16 @@ def person_page(slug: str, page: dict[str, int] | None = None) -> PersonPage:
         per_year=per_year,
         correspondents=correspondents,
         total=total,
+    )
+
+
+def _correspondents(person_id: int) -> list[dict]:
+    """The ten people most often on the other side of a person's published letters (as sender or
+    recipient), read from the stored counts (``Correspondence``, kept by ``catalog.person_letters``)."""
+    return list(
+        Correspondence.objects.filter(person_id=person_id)
+        .values(slug=F("other__slug"), name=F("other__display_name"), count=F("letters"))
+        .order_by("-letters", "other__display_name")[:10]
     )
 
 

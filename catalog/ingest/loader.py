@@ -29,7 +29,7 @@ from django.db.models import OuterRef, Q, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from catalog import administrations, caching, checks, search
+from catalog import administrations, caching, checks, person_letters, search
 from catalog.annotating import reanchor_letter
 from catalog.body import flatten
 from catalog.models import (
@@ -969,6 +969,8 @@ class VolumeLoader:
         for start in range(0, len(ids), BATCH_SIZE):  # in batches: memory stays bounded
             checks.refresh_letters(ids[start : start + BATCH_SIZE])
         search.reindex_letters(sorted(self.report.written_ids))  # the stored search index (catalog/search.py)
+        # People's pages' side table (catalog/person_letters.py): the letters written, and those published here.
+        person_letters.refresh_letters(self.report.written_ids | set(self.to_publish))
         # The file is skipped next time only if this import settled everything: a conflict (of a
         # letter, the volume, a term) is reported again by every import until an editor settles it.
         checksum = "" if self.report.conflicts else self.file_checksum

@@ -1,0 +1,178 @@
+"""The side table of people's public pages (``PersonLetter``): for every published letter, one row
+per person it names and role, with the letter's date, year, volume and number. A person's page
+counts and pages these rows alone (issue 12: the most prolific person's page read every one of
+their letters, several times).
+
+Kept by ONE function, :func:`refresh_letters`, which replaces the rows of the letters it is given
+from their current people and status (a withdrawn or unpublished letter has none; a person taken off
+a letter loses its row: the rows are replaced by letter, so nobody is left counting a letter that no
+longer names them). Every path that changes a letter's status, date, volume, number or people calls
+it with the letters it touched:
+
+- saves and deletes of single records: the signals of :func:`connect_signals` (``Letter`` saved,
+  ``LetterPerson`` saved or deleted; a deleted letter or person takes its rows by cascade);
+- the workflow's moves (``catalog.workflow.apply``: an ``update()``, no signal);
+- the import (``catalog.ingest.loader``: at the end of each volume, its written and published letters);
+- the stored search index's one reindex path (``catalog.search.reindex_letters``), which every other
+  bulk writer already calls with the letters it touched (merges of people, revisions restored,
+  backups loaded, the admin's letter form and its people inline).
+
+:func:`rebuild` recomputes everything (the migration, ``manage.py refresh_person_letters``).
+"""
+
+from __future__ import annotations
+
+from django.db import connection, transaction
+from django.db.models.functions import ExtractYear
+
+from collections import Counter
+from itertools import permutations
+
+from catalog.models import Correspondence, Letter, LetterPerson, PersonLetter
+
+CHUNK = 1000
+# A letter's row depends on these fields: a save that names none of them leaves the rows as they are.
+PARTIES = (LetterPerson.Role.SENDER, LetterPerson.Role.RECIPIENT)
+LETTER_FIELDS = frozenset({"status", "date_min", "volume", "volume_id", "number"})
+
+
+def _delete(ids: list[int]) -> None:
+    # Raw: no signal per row (the page cache's receivers would make Django fetch every row first).
+    table = connection.ops.quote_name(PersonLetter._meta.db_table)
+    placeholders = ", ".join(["%s"] * len(ids))
+    with connection.cursor() as cursor:
+        cursor.execute(f"DELETE FROM {table} WHERE letter_id IN ({placeholders})", ids)
+
+
+def _rows(ids: list[int]):
+    links = (
+        LetterPerson.objects.filter(letter_id__in=ids, letter__status=Letter.Status.PUBLISHED)
+        .annotate(year=ExtractYear("letter__date_min"))
+        .values_list(
+            "person_id",
+            "letter_id",
+            "role",
+            "name_as_written",
+            "letter__date_min",
+            "year",
+            "letter__volume__identifier",
+            "letter__number",
+        )
+        .order_by("letter_id", "id")
+    )
+    rank = {role: i for i, role in enumerate(LetterPerson.Role.values)}  # sender, recipient, mentioned
+    firsts: dict[tuple[int, int], tuple[int, str]] = {}
+    for person_id, letter_id, role, *_ in links:
+        key = (person_id, letter_id)
+        if key not in firsts or rank[role] < firsts[key][0]:
+            firsts[key] = (rank[role], role)
+    return [
+        PersonLetter(
+            person_id=person_id,
+            letter_id=letter_id,
+            role=role,
+            name_as_written=name,
+            date_min=date_min,
+            year=year,
+            volume_identifier=volume,
+            number=number,
+            first=firsts[(person_id, letter_id)][1] == role,
+        )
+        for person_id, letter_id, role, name, date_min, year, volume, number in links
+    ]
+
+
+def _pairs(parties) -> Counter:
+    """(person, other) → letters both are parties to, from (letter id, person id) pairs."""
+    by_letter: dict[int, set[int]] = {}
+    for letter_id, person_id in parties:
+        by_letter.setdefault(letter_id, set()).add(person_id)
+    pairs: Counter = Counter()
+    for people in by_letter.values():
+        pairs.update(permutations(sorted(people), 2))
+    return pairs
+
+
+def _apply(delta: Counter) -> None:
+    """Add ``delta`` to the stored correspondences (rows reaching 0 are deleted)."""
+    delta = Counter({key: n for key, n in delta.items() if n})
+    if not delta:
+        return
+    people = {p for p, _ in delta}
+    stored = {
+        (row.person_id, row.other_id): row
+        for row in Correspondence.objects.filter(person_id__in=people, other_id__in={o for _, o in delta})
+        if (row.person_id, row.other_id) in delta
+    }
+    created, changed, emptied = [], [], []
+    for (person_id, other_id), n in delta.items():
+        row = stored.get((person_id, other_id))
+        if row is None:
+            if n > 0:
+                created.append(Correspondence(person_id=person_id, other_id=other_id, letters=n))
+            continue
+        row.letters += n
+        (changed if row.letters > 0 else emptied).append(row)
+    Correspondence.objects.bulk_create(created, batch_size=CHUNK)
+    Correspondence.objects.bulk_update(changed, ["letters"], batch_size=CHUNK)
+    if emptied:
+        Correspondence.objects.filter(pk__in=[row.pk for row in emptied]).delete()
+
+
+def refresh_letters(letter_ids) -> int:
+    """Replace the side-table rows of these letters from their current people and status, and move
+    the correspondences by the difference (in chunks of a thousand letters: a handful of statements
+    each). Returns the rows written."""
+    ids = sorted({int(pk) for pk in letter_ids if pk is not None})
+    written = 0
+    with transaction.atomic():
+        for start in range(0, len(ids), CHUNK):
+            chunk = ids[start : start + CHUNK]
+            before = PersonLetter.objects.filter(letter_id__in=chunk, role__in=PARTIES).values_list(
+                "letter_id", "person_id"
+            )
+            delta = Counter()
+            delta.subtract(_pairs(before))
+            _delete(chunk)
+            rows = _rows(chunk)
+            PersonLetter.objects.bulk_create(rows, batch_size=CHUNK)
+            delta.update(_pairs((row.letter_id, row.person_id) for row in rows if row.role in PARTIES))
+            _apply(delta)
+            written += len(rows)
+    return written
+
+
+def rebuild() -> int:
+    """Every letter's rows again (published letters only have rows)."""
+    with transaction.atomic():
+        PersonLetter.objects.all()._raw_delete(PersonLetter.objects.db)
+        Correspondence.objects.all()._raw_delete(Correspondence.objects.db)
+        ids = list(Letter.objects.published().order_by("pk").values_list("pk", flat=True))
+        return refresh_letters(ids)
+
+
+# -- single saves and deletes -----------------------------------------------------------------------
+
+
+def _letter_saved(sender, instance, created=False, update_fields=None, raw=False, **kwargs):
+    if raw:
+        return  # loaddata: the backup's load refreshes what it loaded (through reindex_letters)
+    if update_fields is not None and not (set(update_fields) & LETTER_FIELDS):
+        return
+    if created and instance.status != Letter.Status.PUBLISHED:
+        return  # a new draft has no rows, nor people yet
+    refresh_letters([instance.pk])
+
+
+def _link_changed(sender, instance, raw=False, **kwargs):
+    if raw:
+        return
+    refresh_letters([instance.letter_id])
+
+
+def connect_signals() -> None:
+    from django.db.models.signals import post_delete, post_save
+
+    post_save.connect(_letter_saved, sender=Letter, dispatch_uid="catalog.person_letters:letter")
+    post_save.connect(_link_changed, sender=LetterPerson, dispatch_uid="catalog.person_letters:link-save")
+    post_delete.connect(_link_changed, sender=LetterPerson, dispatch_uid="catalog.person_letters:link-delete")
