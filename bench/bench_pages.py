@@ -142,7 +142,7 @@ def main(argv: list[str] | None = None) -> int:
         if wanted and key not in wanted:
             continue
 
-        def get():
+        def get(url=url):
             started = time.perf_counter()
             response = client.get(url)
             assert response.status_code == 200, (url, response.status_code)
@@ -151,7 +151,7 @@ def main(argv: list[str] | None = None) -> int:
         get()
         captured = []
 
-        def record(execute, sql, params, many, context):
+        def record(execute, sql, params, many, context, captured=captured):
             captured.append((sql, params))
             return execute(sql, params, many, context)
 

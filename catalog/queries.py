@@ -986,7 +986,8 @@ def _date_key(letter: Letter):
 
 def archival_neighbours(letter: Letter, sources: list[ArchivalSource] | None = None, limit: int = 10) -> list[dict]:
     """Published letters from the same box (or, without a box, the same collection) as this letter's
-    sources: ``[{"source", "scope", "letters"}]`` (one query when the sources are given)."""
+    sources, dated from this letter's date on (all of them for an undated letter), by date:
+    ``[{"source", "scope", "letters"}]`` (one query when the sources are given)."""
     if sources is None:
         sources = list(ArchivalSource.objects.filter(citations__letter=letter).distinct())
     if not sources:
@@ -1001,9 +1002,14 @@ def archival_neighbours(letter: Letter, sources: list[ArchivalSource] | None = N
             condition |= Q(source__repository=source.repository, source__collection=source.collection)
     if not condition:
         return []
+    citations = SourceCitation.objects.filter(condition, letter__status=Letter.Status.PUBLISHED)
+    if letter.date_min is not None:
+        # The letters that follow this one on the shelf (by date): the walk starts at its date, so a
+        # collection cited by most of the catalog ("RG 59, Central Decimal File") is not read from
+        # its first letter on (300 ms a letter page at 100k letters).
+        citations = citations.filter(letter__date_min__gte=letter.date_min)
     rows = list(
-        SourceCitation.objects.filter(condition, letter__status=Letter.Status.PUBLISHED)
-        .exclude(letter=letter)
+        citations.exclude(letter=letter)
         .select_related("letter__volume", "source")
         .only(
             "id",
@@ -1013,7 +1019,11 @@ def archival_neighbours(letter: Letter, sources: list[ArchivalSource] | None = N
             *[f"letter__{f}" for f in LIST_FIELDS if f != "id"],
             "letter_id",
         )
-        .order_by(F("letter__date_min").asc(nulls_last=True), "letter__volume__identifier", "letter__number")[:200]
+        .order_by(F("letter__date_min").asc(nulls_last=True), "letter__volume__identifier", "letter__number")[
+            : min(
+                200, 2 * limit * len(sources)
+            )  # enough for each source's ten (a letter may cite two): no more to build
+        ]
     )
     found: OrderedDict[tuple, dict] = OrderedDict()
     for source in sources:
