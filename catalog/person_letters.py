@@ -25,7 +25,8 @@ from __future__ import annotations
 from collections import Counter
 from itertools import permutations
 
-from django.db import transaction
+from django.conf import settings
+from django.db import connection, transaction
 from django.db.models.functions import ExtractYear
 
 from catalog.models import Correspondence, Letter, LetterPerson, PersonLetter
@@ -79,6 +80,47 @@ def _rows(ids: list[int]):
     ]
 
 
+INSERT_SQL = """
+INSERT INTO catalog_personletter
+    (person_id, letter_id, role, name_as_written, date_min, year, volume_identifier, number, first)
+SELECT lp.person_id, l.id, lp.role, lp.name_as_written, l.date_min,
+       extract(year FROM l.date_min AT TIME ZONE %(tz)s)::int, v.identifier, l.number,
+       row_number() OVER (
+           PARTITION BY lp.person_id, lp.letter_id
+           ORDER BY CASE lp.role WHEN 'sender' THEN 0 WHEN 'recipient' THEN 1 ELSE 2 END
+       ) = 1
+FROM catalog_letterperson lp
+JOIN catalog_letter l ON l.id = lp.letter_id
+JOIN catalog_volume v ON v.id = l.volume_id
+WHERE lp.letter_id = ANY(%(ids)s) AND l.status = 'published'
+"""
+ADD_SQL = """
+INSERT INTO catalog_correspondence (person_id, other_id, letters)
+SELECT * FROM unnest(%s::bigint[], %s::bigint[], %s::int[])
+ON CONFLICT (person_id, other_id) DO UPDATE SET letters = catalog_correspondence.letters + EXCLUDED.letters
+"""
+SUBTRACT_SQL = """
+UPDATE catalog_correspondence c SET letters = c.letters - d.n
+FROM unnest(%s::bigint[], %s::bigint[], %s::int[]) AS d(person_id, other_id, n)
+WHERE c.person_id = d.person_id AND c.other_id = d.other_id
+"""
+
+
+def _insert(ids: list[int]) -> int:
+    """The rows of these letters, from their people (published letters only)."""
+    if connection.vendor == "postgresql":  # one INSERT … SELECT: no row through Python
+        with connection.cursor() as cursor:
+            cursor.execute(INSERT_SQL, {"ids": ids, "tz": settings.TIME_ZONE})
+            return cursor.rowcount
+    rows = _rows(ids)
+    PersonLetter.objects.bulk_create(rows, batch_size=CHUNK)
+    return len(rows)
+
+
+def _parties(ids: list[int]):
+    return PersonLetter.objects.filter(letter_id__in=ids, role__in=PARTIES).values_list("letter_id", "person_id")
+
+
 def _pairs(parties) -> Counter:
     """(person, other) → letters both are parties to, from (letter id, person id) pairs."""
     by_letter: dict[int, set[int]] = {}
@@ -94,6 +136,16 @@ def _apply(delta: Counter) -> None:
     """Add ``delta`` to the stored correspondences (rows reaching 0 are deleted)."""
     delta = Counter({key: n for key, n in delta.items() if n})
     if not delta:
+        return
+    if connection.vendor == "postgresql":
+        added = [(p, o, n) for (p, o), n in delta.items() if n > 0]
+        taken = [(p, o, -n) for (p, o), n in delta.items() if n < 0]
+        with connection.cursor() as cursor:
+            for sql, rows in ((ADD_SQL, added), (SUBTRACT_SQL, taken)):
+                if rows:
+                    cursor.execute(sql, [list(column) for column in zip(*rows, strict=True)])
+        if taken:
+            Correspondence.objects.filter(person_id__in={p for p, _, _ in taken}, letters=0).delete()
         return
     people = {p for p, _ in delta}
     stored = {
@@ -118,24 +170,19 @@ def _apply(delta: Counter) -> None:
 
 def refresh_letters(letter_ids) -> int:
     """Replace the side-table rows of these letters from their current people and status, and move
-    the correspondences by the difference (in chunks of a thousand letters: a handful of statements
-    each). Returns the rows written."""
+    the correspondences by the difference of the letters' pairs before and after (in chunks of a
+    thousand letters: six statements each on PostgreSQL, all set-based). Returns the rows written."""
     ids = sorted({int(pk) for pk in letter_ids if pk is not None})
     written = 0
     with transaction.atomic():
         for start in range(0, len(ids), CHUNK):
             chunk = ids[start : start + CHUNK]
-            before = PersonLetter.objects.filter(letter_id__in=chunk, role__in=PARTIES).values_list(
-                "letter_id", "person_id"
-            )
             delta = Counter()
-            delta.subtract(_pairs(before))
+            delta.subtract(_pairs(_parties(chunk)))
             _delete(chunk)
-            rows = _rows(chunk)
-            PersonLetter.objects.bulk_create(rows, batch_size=CHUNK)
-            delta.update(_pairs((row.letter_id, row.person_id) for row in rows if row.role in PARTIES))
+            written += _insert(chunk)
+            delta.update(_pairs(_parties(chunk)))
             _apply(delta)
-            written += len(rows)
     return written
 
 

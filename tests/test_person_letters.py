@@ -113,3 +113,17 @@ def test_the_person_page_query_count_is_fixed(client, import_catalog, django_ass
     # person, counts by role, a page of each role, letters per year, correspondents, descriptions
     with django_assert_max_num_queries(8):
         assert client.get("/people/jimmy-carter/?recipient_page=2").status_code == 200
+
+
+def test_the_command_rebuilds(import_catalog):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    PersonLetter.objects.all().delete()
+    Correspondence.objects.all().delete()
+    out = StringIO()
+    call_command("refresh_person_letters", stdout=out)
+    assert out.getvalue() == f"{PersonLetter.objects.count()} person-letter rows written\n"
+    assert PersonLetter.objects.filter(person__slug="jimmy-carter").count() == 11
+    assert pair("jimmy-carter", "zbigniew-brzezinski") == 3
