@@ -6,6 +6,8 @@ For each page (the person on most published letters, that person's last page of 
 volume with most letters and its last page, a median letter, the letter citing the most common
 collection, ``/api/letters/`` and a letter's JSON): p50/p95 over ``--reps`` uncached requests
 through Django's test ``Client`` (DEBUG off; the page cache off), the SQL statements per page, and
+a bare Django view of the same run as the baseline (``x_bare``: each page's p50 in bare p50s, for
+a machine whose load moves absolute figures several-fold), and
 with ``--explain`` each statement's own execution time from ``EXPLAIN (ANALYZE, BUFFERS)``, the
 slowest first: where a page's time goes. The database is only read.
 """
@@ -33,7 +35,7 @@ def setup_django() -> None:
     os.environ["ALLOWED_HOSTS"] = "testserver,127.0.0.1,localhost"
     os.environ["SECURE_SSL_REDIRECT"] = "0"
     os.environ["PUBLIC_PAGE_CACHE"] = "0"
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "archive.settings")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bench.settings")  # + the bare view
     import django
 
     django.setup()
@@ -84,7 +86,7 @@ def pick_urls() -> dict[str, str]:
             .order_by("pk")
             .first()
         )
-    urls = {}
+    urls = {"bare": "/__bench__/hello/"}  # a bare Django view through the middleware: the machine's baseline
     if person_row:
         person = Person.objects.get(pk=person_row["person"])
         urls["person"] = person.get_absolute_url()
@@ -165,9 +167,8 @@ def main(argv: list[str] | None = None) -> int:
             ms, size = get()
             samples.append(ms)
         row = {"page": key, "url": url, "sql": len(captured), "kb": size / 1024, **benchlib.summarize(samples)}
-        if key in TARGETS:
-            row["target_ms"] = TARGETS[key]
-            row.update(benchlib.verdict(row["p95_ms"], TARGETS[key]))
+        row.update(target_ms=TARGETS.get(key), sql_ms=None)
+        row.update(benchlib.verdict(row["p95_ms"], TARGETS.get(key)))
         rows.append(row)
         print(f"{key}: {url} p50 {row['p50_ms']:.1f} p95 {row['p95_ms']:.1f} ms, {len(captured)} SQL", flush=True)
         if args.explain and connection.vendor == "postgresql":
@@ -182,9 +183,12 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"    {ms:8.2f} ms  {sql[:220]}")
                 if args.plans and ms > 5:
                     print("      " + plan.replace("\n", "\n      "))
+    bare = next((r["p50_ms"] for r in rows if r["page"] == "bare"), None)
+    for row in rows:
+        row["x_bare"] = row["p50_ms"] / bare if bare else None
     print()
-    columns = ["page", "p50_ms", "p95_ms", "p99_ms", "sql", "sql_ms", "kb", "target_ms", "verdict", "ratio"]
-    benchlib.report("pages", rows, [c for c in columns if any(c in r for r in rows)], meta, args.json)
+    columns = ["page", "p50_ms", "p95_ms", "p99_ms", "x_bare", "sql", "sql_ms", "kb", "target_ms", "verdict", "ratio"]
+    benchlib.report("pages", rows, columns, meta, args.json)
     return 0
 
 

@@ -34,6 +34,7 @@ from django.db.models import (
     Prefetch,
     Q,
     QuerySet,
+    Subquery,
     Value,
     When,
     prefetch_related_objects,
@@ -1184,9 +1185,17 @@ def load_letter_page(letter: Letter, user, *, neighbours: bool = True) -> Letter
     page.described = _description_public({link.person_id for link in links}) if links else set()
     if neighbours:
         page.neighbours = archival_neighbours(letter, [entry.source for entry in page.sources])
-        siblings = visible.filter(volume_id=letter.volume_id).order_by("number").only("id", "number", "title")
-        page.previous = siblings.filter(number__lt=letter.number).order_by("-number").first()
-        page.next = siblings.filter(number__gt=letter.number).first()
+        # The documents before and after in the volume, in one query (two index probes).
+        around = visible.filter(volume_id=letter.volume_id)
+        before = around.filter(number__lt=letter.number).order_by("-number").values("number")[:1]
+        after = around.filter(number__gt=letter.number).order_by("number").values("number")[:1]
+        for sibling in around.filter(Q(number=Subquery(before)) | Q(number=Subquery(after))).only(
+            "id", "number", "title"
+        ):
+            if sibling.number < letter.number:
+                page.previous = sibling
+            else:
+                page.next = sibling
     return page
 
 
