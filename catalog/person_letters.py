@@ -22,7 +22,9 @@ it with the letters it touched:
 
 from __future__ import annotations
 
+import threading
 from collections import Counter
+from contextlib import contextmanager
 from itertools import permutations
 
 from django.conf import settings
@@ -197,9 +199,23 @@ def rebuild() -> int:
 
 # -- single saves and deletes -----------------------------------------------------------------------
 
+_paused = threading.local()
+
+
+@contextmanager
+def signals_paused():
+    """Inside: saves and deletes refresh nothing by signal — for a bulk writer that calls
+    :func:`refresh_letters` itself for everything it wrote (the import, at each volume's end)."""
+    before = getattr(_paused, "value", False)
+    _paused.value = True
+    try:
+        yield
+    finally:
+        _paused.value = before
+
 
 def _letter_saved(sender, instance, created=False, update_fields=None, raw=False, **kwargs):
-    if raw:
+    if raw or getattr(_paused, "value", False):
         return  # loaddata: the backup's load refreshes what it loaded (through reindex_letters)
     if update_fields is not None and not (set(update_fields) & LETTER_FIELDS):
         return
@@ -209,7 +225,7 @@ def _letter_saved(sender, instance, created=False, update_fields=None, raw=False
 
 
 def _link_changed(sender, instance, raw=False, **kwargs):
-    if raw:
+    if raw or getattr(_paused, "value", False):
         return
     refresh_letters([instance.letter_id])
 

@@ -127,3 +127,16 @@ def test_the_command_rebuilds(import_catalog):
     assert out.getvalue() == f"{PersonLetter.objects.count()} person-letter rows written\n"
     assert PersonLetter.objects.filter(person__slug="jimmy-carter").count() == 11
     assert pair("jimmy-carter", "zbigniew-brzezinski") == 3
+
+
+def test_an_import_counts_what_it_publishes_even_a_file_skipped_by_checksum(client, db):
+    from catalog.ingest.pipeline import import_paths
+    from tests.conftest import TEI_V33
+
+    assert not import_paths([TEI_V33]).failures  # drafts: nothing public
+    assert client.get("/people/jimmy-carter/").status_code == 404
+    result = import_paths([TEI_V33], publish=True)  # the same file: skipped unread, its drafts published
+    assert not result.failures and result.reports[0].skipped_by_checksum
+    data = carter(client)
+    assert data.counts == {"sender": 1, "recipient": 5, "mentioned": 5}
+    assert data.correspondents[0] == {"slug": "zbigniew-brzezinski", "name": "Zbigniew Brzezinski", "count": 3}

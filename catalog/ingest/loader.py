@@ -998,7 +998,9 @@ def load_volume(
     loader = VolumeLoader(
         parsed, publish=publish, force=force, user=user, source_format=source_format, file_checksum=file_checksum
     )
-    with transaction.atomic():
+    # People's pages' side table is refreshed once, at the volume's end (VolumeLoader.finish), not
+    # by a signal per letter saved.
+    with transaction.atomic(), person_letters.signals_paused():
         report = loader.run(progress)
         caching.invalidate("import")  # on commit; nothing on a dry run's rollback
         report.dry_run = dry_run
@@ -1034,11 +1036,12 @@ def skip_unchanged_file(
     if publish:
         with transaction.atomic():
             now = timezone.now()
-            report.published = letters.filter(status=Letter.Status.DRAFT, published_at__isnull=True).update(
-                status=Letter.Status.PUBLISHED, published_at=now, modified=now
-            )
+            drafts = letters.filter(status=Letter.Status.DRAFT, published_at__isnull=True)
+            ids = list(drafts.values_list("pk", flat=True))
+            report.published = drafts.update(status=Letter.Status.PUBLISHED, published_at=now, modified=now)
             if report.published:
                 caching.invalidate("import")  # on commit; nothing on a dry run's rollback
+                person_letters.refresh_letters(ids)  # people's pages count them now
             if dry_run:
                 transaction.set_rollback(True)
     return report
