@@ -1036,12 +1036,13 @@ def skip_unchanged_file(
     if publish:
         with transaction.atomic():
             now = timezone.now()
-            drafts = letters.filter(status=Letter.Status.DRAFT, published_at__isnull=True)
-            ids = list(drafts.values_list("pk", flat=True))
-            report.published = drafts.update(status=Letter.Status.PUBLISHED, published_at=now, modified=now)
+            report.published = letters.filter(status=Letter.Status.DRAFT, published_at__isnull=True).update(
+                status=Letter.Status.PUBLISHED, published_at=now, modified=now
+            )
             if report.published:
                 caching.invalidate("import")  # on commit; nothing on a dry run's rollback
-                person_letters.refresh_letters(ids)  # people's pages count them now
+                # People's pages count them now (the letters this UPDATE published carry its ``now``).
+                person_letters.refresh_letters(letters.filter(published_at=now).values_list("pk", flat=True))
             if dry_run:
                 transaction.set_rollback(True)
     return report
