@@ -140,3 +140,15 @@ def test_an_import_counts_what_it_publishes_even_a_file_skipped_by_checksum(clie
     data = carter(client)
     assert data.counts == {"sender": 1, "recipient": 5, "mentioned": 5}
     assert data.correspondents[0] == {"slug": "zbigniew-brzezinski", "name": "Zbigniew Brzezinski", "count": 3}
+
+
+def test_a_merge_moves_the_letters_and_correspondents_to_the_kept_person(client, import_catalog, reviewer):
+    from catalog.admin.people import merge_people
+
+    keep = Person.objects.create(display_name="J. Carter", slug="j-carter")
+    merge_people(keep, [Person.objects.get(slug="jimmy-carter")], user=reviewer)
+    data = client.get("/people/j-carter/").context["data"]
+    assert data.counts == {"sender": 1, "recipient": 5, "mentioned": 5}
+    assert data.correspondents[0] == {"slug": "zbigniew-brzezinski", "name": "Zbigniew Brzezinski", "count": 3}
+    assert pair("zbigniew-brzezinski", "j-carter") == 3
+    assert not Correspondence.objects.filter(other__slug="jimmy-carter").exists()
