@@ -31,7 +31,7 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.db.models.functions import ExtractYear
 
-from catalog.models import Correspondence, Letter, LetterPerson, PersonLetter
+from catalog.models import Correspondence, Letter, LetterPerson, PersonCount, PersonLetter
 
 CHUNK = 1000
 # A letter's row depends on these fields: a save that names none of them leaves the rows as they are.
@@ -97,15 +97,18 @@ JOIN catalog_volume v ON v.id = l.volume_id
 WHERE lp.letter_id = ANY(%(ids)s) AND l.status = 'published'
 """
 ADD_SQL = """
-INSERT INTO catalog_correspondence (person_id, other_id, letters)
-SELECT * FROM unnest(%s::bigint[], %s::bigint[], %s::int[])
-ON CONFLICT (person_id, other_id) DO UPDATE SET letters = catalog_correspondence.letters + EXCLUDED.letters
+INSERT INTO {table} (person_id, {column}, {value})
+SELECT * FROM unnest(%s::bigint[], %s::{type}[], %s::int[])
+ON CONFLICT (person_id, {column}) DO UPDATE SET {value} = {table}.{value} + EXCLUDED.{value}
 """
 SUBTRACT_SQL = """
-UPDATE catalog_correspondence c SET letters = c.letters - d.n
-FROM unnest(%s::bigint[], %s::bigint[], %s::int[]) AS d(person_id, other_id, n)
-WHERE c.person_id = d.person_id AND c.other_id = d.other_id
+UPDATE {table} c SET {value} = c.{value} - d.n
+FROM unnest(%s::bigint[], %s::{type}[], %s::int[]) AS d(person_id, k, n)
+WHERE c.person_id = d.person_id AND c.{column} = d.k
 """
+# (model, the key column and its SQL type, the count column)
+PAIRS = (Correspondence, "other_id", "bigint", "letters")
+COUNTS = (PersonCount, "key", "text", "n")
 
 
 def _insert(ids: list[int]) -> int:
@@ -119,8 +122,17 @@ def _insert(ids: list[int]) -> int:
     return len(rows)
 
 
-def _parties(ids: list[int]):
-    return PersonLetter.objects.filter(letter_id__in=ids, role__in=PARTIES).values_list("letter_id", "person_id")
+def _tallies(ids: list[int]) -> tuple[Counter, Counter]:
+    """The pairs (``Correspondence``) and counts (``PersonCount``) these letters' rows make now."""
+    rows = list(
+        PersonLetter.objects.filter(letter_id__in=ids).values_list("letter_id", "person_id", "role", "year", "first")
+    )
+    counts: Counter = Counter()
+    for _, person_id, role, year, first in rows:
+        counts[(person_id, role)] += 1
+        if first:
+            counts[(person_id, f"y:{'' if year is None else year}")] += 1
+    return _pairs((letter_id, person_id) for letter_id, person_id, role, *_ in rows if role in PARTIES), counts
 
 
 def _pairs(parties) -> Counter:
@@ -134,40 +146,42 @@ def _pairs(parties) -> Counter:
     return pairs
 
 
-def _apply(delta: Counter) -> None:
-    """Add ``delta`` to the stored correspondences (rows reaching 0 are deleted)."""
+def _apply(delta: Counter, kind: tuple) -> None:
+    """Add ``delta`` ((person, key) → n) to the stored counts of ``kind`` (rows reaching 0 are deleted)."""
+    model, column, sql_type, value = kind
     delta = Counter({key: n for key, n in delta.items() if n})
     if not delta:
         return
     if connection.vendor == "postgresql":
-        added = [(p, o, n) for (p, o), n in delta.items() if n > 0]
-        taken = [(p, o, -n) for (p, o), n in delta.items() if n < 0]
+        names = {"table": model._meta.db_table, "column": column, "type": sql_type, "value": value}
+        added = [(p, k, n) for (p, k), n in delta.items() if n > 0]
+        taken = [(p, k, -n) for (p, k), n in delta.items() if n < 0]
         with connection.cursor() as cursor:
             for sql, rows in ((ADD_SQL, added), (SUBTRACT_SQL, taken)):
                 if rows:
-                    cursor.execute(sql, [list(column) for column in zip(*rows, strict=True)])
+                    cursor.execute(sql.format(**names), [list(c) for c in zip(*rows, strict=True)])
         if taken:
-            Correspondence.objects.filter(person_id__in={p for p, _, _ in taken}, letters=0).delete()
+            model.objects.filter(person_id__in={p for p, _, _ in taken}, **{value: 0}).delete()
         return
     people = {p for p, _ in delta}
     stored = {
-        (row.person_id, row.other_id): row
-        for row in Correspondence.objects.filter(person_id__in=people, other_id__in={o for _, o in delta})
-        if (row.person_id, row.other_id) in delta
+        (row.person_id, getattr(row, column)): row
+        for row in model.objects.filter(person_id__in=people, **{f"{column}__in": {k for _, k in delta}})
+        if (row.person_id, getattr(row, column)) in delta
     }
     created, changed, emptied = [], [], []
-    for (person_id, other_id), n in delta.items():
-        row = stored.get((person_id, other_id))
+    for (person_id, key), n in delta.items():
+        row = stored.get((person_id, key))
         if row is None:
             if n > 0:
-                created.append(Correspondence(person_id=person_id, other_id=other_id, letters=n))
+                created.append(model(person_id=person_id, **{column: key, value: n}))
             continue
-        row.letters += n
-        (changed if row.letters > 0 else emptied).append(row)
-    Correspondence.objects.bulk_create(created, batch_size=CHUNK)
-    Correspondence.objects.bulk_update(changed, ["letters"], batch_size=CHUNK)
+        setattr(row, value, getattr(row, value) + n)
+        (changed if getattr(row, value) > 0 else emptied).append(row)
+    model.objects.bulk_create(created, batch_size=CHUNK)
+    model.objects.bulk_update(changed, [value], batch_size=CHUNK)
     if emptied:
-        Correspondence.objects.filter(pk__in=[row.pk for row in emptied]).delete()
+        model.objects.filter(pk__in=[row.pk for row in emptied]).delete()
 
 
 def refresh_letters(letter_ids) -> int:
@@ -179,12 +193,17 @@ def refresh_letters(letter_ids) -> int:
     with transaction.atomic():
         for start in range(0, len(ids), CHUNK):
             chunk = ids[start : start + CHUNK]
-            delta = Counter()
-            delta.subtract(_pairs(_parties(chunk)))
+            pairs, counts = _tallies(chunk)
+            pairs_delta, counts_delta = Counter(), Counter()
+            pairs_delta.subtract(pairs)
+            counts_delta.subtract(counts)
             _delete(chunk)
             written += _insert(chunk)
-            delta.update(_pairs(_parties(chunk)))
-            _apply(delta)
+            pairs, counts = _tallies(chunk)
+            pairs_delta.update(pairs)
+            counts_delta.update(counts)
+            _apply(pairs_delta, PAIRS)
+            _apply(counts_delta, COUNTS)
     return written
 
 
@@ -193,6 +212,7 @@ def rebuild() -> int:
     with transaction.atomic():
         PersonLetter.objects.all()._raw_delete(PersonLetter.objects.db)
         Correspondence.objects.all()._raw_delete(Correspondence.objects.db)
+        PersonCount.objects.all()._raw_delete(PersonCount.objects.db)
         ids = list(Letter.objects.published().order_by("pk").values_list("pk", flat=True))
         return refresh_letters(ids)
 

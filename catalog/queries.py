@@ -55,6 +55,7 @@ from catalog.models import (
     Letter,
     LetterPerson,
     Person,
+    PersonCount,
     PersonIdentifier,
     PersonLetter,
     SourceCitation,
@@ -843,17 +844,20 @@ def person_page(slug: str, page: dict[str, int] | None = None) -> PersonPage:
     per year and top correspondents. Http404 for a person no published letter names.
 
     Everything is read from the side table ``PersonLetter`` (published letters only; see
-    ``catalog.person_letters``): the counts and each page from its (person, role, date) index, the
-    years and the correspondents from this person's rows, the page's letters joined to them — never
-    a pass over the person's letters themselves. Eight queries whatever the person's size."""
+    ``catalog.person_letters``) and the counts kept with it (``PersonCount``, ``Correspondence``):
+    each role's page from the side table's (person, role, date) index with its letters joined, the
+    counts by role and year and the correspondents read as stored — never a pass over the person's
+    letters. Seven queries whatever the person's size."""
     mine = PersonLetter.objects.filter(person=OuterRef("pk"))
     person = Person.objects.filter(slug=slug).filter(Exists(mine)).first()
     if person is None:
         raise Http404("No such person")
     page = page or {}
     rows = PersonLetter.objects.filter(person=person)
-    counts = dict.fromkeys(ROLES, 0)
-    counts.update(dict(rows.values_list("role").annotate(n=Count("*")).order_by()))
+    # The counts by role and by year, and the total, as kept by catalog.person_letters: a few rows.
+    stored = dict(PersonCount.objects.filter(person=person).values_list("key", "n"))
+    counts = {role: stored.get(role, 0) for role in ROLES}
+    years = sorted((int(key[2:]), n) for key, n in stored.items() if key.startswith("y:") and key != "y:")
     order = (F("date_min").asc(nulls_last=True), "volume_identifier", "number")
     listed = rows.select_related("letter__volume").only(
         "id", "role", "name_as_written", "letter_id", *[f"letter__{f}" for f in LIST_FIELDS if f != "id"]
@@ -865,11 +869,8 @@ def person_page(slug: str, page: dict[str, int] | None = None) -> PersonPage:
         # The page's letter ids first (its OFFSET skipped inside the index), then those rows in full.
         ids = rows.filter(role=role).order_by(*order).values("letter_id")[start : start + PERSON_LETTERS_PER_PAGE]
         groups[role] = list(listed.filter(role=role, letter_id__in=ids).order_by(*order))
-    # One pass for the chart and the total, over one row per letter (``first``): undated letters
-    # count in the total, under no year.
-    by_year = list(rows.filter(first=True).values_list("year").annotate(n=Count("*")).order_by("year"))
-    per_year = [(year, n) for year, n in by_year if year is not None]
-    total = sum(n for _, n in by_year)
+    per_year = years
+    total = sum(n for key, n in stored.items() if key.startswith("y:"))  # undated letters too
     correspondents = _correspondents(person.pk)
     return PersonPage(
         person=person,

@@ -9,7 +9,7 @@ Zbigniew Brzezinski sends d188, d189 and d197 to him (three letters both are par
 import pytest
 
 from catalog import person_letters, workflow
-from catalog.models import Correspondence, Letter, LetterPerson, Person, PersonLetter
+from catalog.models import Correspondence, Letter, LetterPerson, Person, PersonCount, PersonLetter
 
 pytestmark = pytest.mark.django_db
 
@@ -42,6 +42,8 @@ def test_the_import_fills_the_side_table(client, import_catalog):
     assert (data.total, data.per_year) == (7, [(1977, 2), (1978, 4)])
     assert data.correspondents[0] == {"slug": "zbigniew-brzezinski", "name": "Zbigniew Brzezinski", "count": 3}
     assert pair("jimmy-carter", "zbigniew-brzezinski") == pair("zbigniew-brzezinski", "jimmy-carter") == 3
+    stored = dict(PersonCount.objects.filter(person__slug="jimmy-carter").values_list("key", "n"))
+    assert stored == {"sender": 1, "recipient": 5, "mentioned": 5, "y:1977": 2, "y:1978": 4, "y:": 1}
 
 
 def test_a_withdrawn_letter_leaves_the_persons_counts_at_once(client, import_catalog, reviewer):
@@ -67,6 +69,7 @@ def test_a_person_with_nothing_published_left_is_404_at_once(client, import_cata
     move("withdraw", numbers, reviewer)
     assert client.get("/people/jimmy-carter/").status_code == 404
     assert not PersonLetter.objects.filter(person__slug="jimmy-carter").exists()
+    assert not PersonCount.objects.filter(person__slug="jimmy-carter").exists()
 
 
 def test_a_draft_saved_or_a_person_taken_off_a_letter_counts_no_more(client, import_catalog):
@@ -94,10 +97,11 @@ def test_rebuild_finds_what_the_write_paths_kept(client, import_catalog, reviewe
         )
         firsts = set(PersonLetter.objects.filter(first=True).values_list("person_id", "letter_id"))
         pairs = set(Correspondence.objects.values_list("person_id", "other_id", "letters"))
-        return rows, firsts, pairs
+        counts = set(PersonCount.objects.values_list("person_id", "key", "n"))
+        return rows, firsts, pairs, counts
 
     kept = state()
-    assert kept[0] and kept[2]
+    assert kept[0] and kept[2] and kept[3]
     person_letters.rebuild()
     assert state() == kept
 
@@ -110,8 +114,8 @@ def test_one_row_per_letter_is_first(import_catalog):
 
 
 def test_the_person_page_query_count_is_fixed(client, import_catalog, django_assert_max_num_queries):
-    # person, counts by role, a page of each role, letters per year, correspondents, descriptions
-    with django_assert_max_num_queries(8):
+    # person, the stored counts (roles, years), a page of each role, correspondents, descriptions
+    with django_assert_max_num_queries(7):
         assert client.get("/people/jimmy-carter/?recipient_page=2").status_code == 200
 
 

@@ -531,8 +531,9 @@ def test_volume_page_query_count(client, seeds, django_assert_max_num_queries):
 
 
 def test_person_page_query_count(client, seeds, django_assert_max_num_queries):
-    # person, counts by role, a page of each role, per year (and the total), correspondents, descriptions
-    with django_assert_max_num_queries(8):
+    # person, the stored counts (by role, by year, the total), a page of each role, correspondents,
+    # descriptions
+    with django_assert_max_num_queries(7):
         client.get("/people/gromyko/")
     before = count_queries(client, "/people/gromyko/")
     gromyko = Person.objects.get(slug="gromyko")

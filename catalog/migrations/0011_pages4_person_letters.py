@@ -27,12 +27,20 @@ JOIN catalog_personletter b ON b.letter_id = a.letter_id AND b.person_id <> a.pe
 WHERE a.role IN ('sender', 'recipient') AND b.role IN ('sender', 'recipient')
 GROUP BY a.person_id, b.person_id
 """
+COUNTS_SQL = """
+INSERT INTO catalog_personcount (person_id, key, n)
+SELECT person_id, role, COUNT(*) FROM catalog_personletter GROUP BY person_id, role
+UNION ALL
+SELECT person_id, 'y:' || coalesce(year::text, ''), COUNT(*) FROM catalog_personletter WHERE first
+GROUP BY person_id, year
+"""
 
 
 def fill(apps, schema_editor):
     if schema_editor.connection.vendor == "postgresql":
         schema_editor.execute(FILL_SQL, [settings.TIME_ZONE])
         schema_editor.execute(PAIRS_SQL)
+        schema_editor.execute(COUNTS_SQL)
         return
     from catalog.person_letters import rebuild
 
@@ -68,6 +76,26 @@ class Migration(migrations.Migration):
             ],
             options={
                 "constraints": [models.UniqueConstraint(fields=("person", "other"), name="unique_correspondence")],
+            },
+        ),
+        migrations.CreateModel(
+            name="PersonCount",
+            fields=[
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("key", models.CharField(max_length=16)),
+                ("n", models.PositiveIntegerField()),
+                (
+                    "person",
+                    models.ForeignKey(
+                        db_index=False,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="catalog.person",
+                    ),
+                ),
+            ],
+            options={
+                "constraints": [models.UniqueConstraint(fields=("person", "key"), name="unique_person_count")],
             },
         ),
         migrations.CreateModel(

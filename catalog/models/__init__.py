@@ -11,7 +11,7 @@ from .letters import (
     ReviewQueueItem,
     Transition,
 )
-from .people import Correspondence, LetterPerson, Person, PersonIdentifier, PersonLetter
+from .people import Correspondence, LetterPerson, Person, PersonCount, PersonIdentifier, PersonLetter
 from .reports import ErrorReport
 from .sources import ArchivalSource, SourceCitation
 from .volumes import Chapter, Term, Volume
@@ -32,6 +32,7 @@ __all__ = [
     "LetterProblem",
     "LetterQuerySet",
     "Person",
+    "PersonCount",
     "PersonIdentifier",
     "PersonLetter",
     "ReviewQueueItem",

@@ -143,3 +143,20 @@ class Correspondence(models.Model):
 
     def __str__(self):
         return f"{self.person_id} ↔ {self.other_id}: {self.letters}"
+
+
+class PersonCount(models.Model):
+    """A person's counts of published letters, kept with ``PersonLetter`` (by difference, as
+    ``Correspondence``): ``key`` is a role (``sender``, ``recipient``, ``mentioned``: the letters
+    naming them so) or ``y:<year>`` (letters of that year, ``y:`` undated: each letter once), so a
+    person's page reads its counts, chart and total in a few rows."""
+
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="+", db_index=False)
+    key = models.CharField(max_length=16)
+    n = models.PositiveIntegerField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["person", "key"], name="unique_person_count")]
+
+    def __str__(self):
+        return f"{self.person_id} {self.key}: {self.n}"
