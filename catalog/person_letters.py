@@ -1,23 +1,29 @@
-"""The side table of people's public pages (``PersonLetter``): for every published letter, one row
-per person it names and role, with the letter's date, year, volume and number. A person's page
-counts and pages these rows alone (issue 12: the most prolific person's page read every one of
-their letters, several times).
+"""The side tables of people's public pages: ``PersonLetter`` (for every published letter, one row
+per person it names and role, with the letter's date, year, volume and number), and the counts kept
+with it, ``PersonCount`` (a person's letters by role and by year) and ``Correspondence`` (letters two
+people are both parties to). A person's page reads these alone (issue 12: the most prolific
+person's page read every one of their letters, several times).
 
 Kept by ONE function, :func:`refresh_letters`, which replaces the rows of the letters it is given
 from their current people and status (a withdrawn or unpublished letter has none; a person taken off
 a letter loses its row: the rows are replaced by letter, so nobody is left counting a letter that no
-longer names them). Every path that changes a letter's status, date, volume, number or people calls
-it with the letters it touched:
+longer names them) and moves the stored counts by the difference of those letters' rows before and
+after. Every path that changes a letter's status, date, volume, number or people calls it with the
+letters it touched:
 
 - saves and deletes of single records: the signals of :func:`connect_signals` (``Letter`` saved,
   ``LetterPerson`` saved or deleted; a deleted letter or person takes its rows by cascade);
 - the workflow's moves (``catalog.workflow.apply``: an ``update()``, no signal);
-- the import (``catalog.ingest.loader``: at the end of each volume, its written and published letters);
-- the stored search index's one reindex path (``catalog.search.reindex_letters``), which every other
-  bulk writer already calls with the letters it touched (merges of people, revisions restored,
-  backups loaded, the admin's letter form and its people inline).
+- the import (``catalog.ingest.loader``: at the end of each volume, its written and published
+  letters, and a skipped file's published drafts; signals are paused meanwhile);
+- merging people (``catalog.admin.people.merge_people``);
+- at the merge of this work: the stored search index's one reindex path
+  (``catalog.search.reindex_letters``), which the other bulk writers call with the letters they
+  touched (revisions restored, spreadsheet imports, the admin's letter form). A backup holds and
+  restores these tables with the rest.
 
-:func:`rebuild` recomputes everything (the migration, ``manage.py refresh_person_letters``).
+:func:`rebuild` recomputes everything (``manage.py refresh_person_letters``; the migration fills them
+with set-based SQL on PostgreSQL).
 """
 
 from __future__ import annotations
