@@ -6,7 +6,7 @@ from catalog import caching, person_letters
 
 
 class Command(BaseCommand):
-    help = "Rebuild the side table of people's pages (PersonLetter, PersonCount, Correspondence) from the published letters."
+    help = "Rebuild people's pages' side tables (PersonLetter, PersonCount, Correspondence) from the letters."
 
     def handle(self, *args, **options):
         rows = person_letters.rebuild()
