@@ -6,6 +6,7 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
+
     initial = True
 
     dependencies = [
@@ -14,466 +15,241 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.CreateModel(
-            name="Chapter",
+            name='Chapter',
             fields=[
-                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
-                ("xml_id", models.CharField(max_length=64)),
-                ("title", models.CharField(max_length=500)),
-                ("kind", models.CharField(default="chapter", max_length=20)),
-                ("order", models.PositiveIntegerField(default=0)),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('xml_id', models.CharField(max_length=64)),
+                ('title', models.CharField(max_length=500)),
+                ('kind', models.CharField(default='chapter', max_length=20)),
+                ('order', models.PositiveIntegerField(default=0)),
             ],
             options={
-                "ordering": ["volume", "order"],
+                'ordering': ['volume', 'order'],
             },
         ),
         migrations.CreateModel(
-            name="Term",
+            name='Term',
             fields=[
-                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
-                ("xml_id", models.CharField(max_length=64)),
-                ("term", models.CharField(max_length=200)),
-                ("expansion", models.TextField(blank=True)),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('xml_id', models.CharField(max_length=64)),
+                ('term', models.CharField(max_length=200)),
+                ('expansion', models.TextField(blank=True)),
             ],
             options={
-                "ordering": ["volume", "term"],
+                'ordering': ['volume', 'term'],
             },
         ),
         migrations.CreateModel(
-            name="Volume",
+            name='Volume',
             fields=[
-                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
-                ("identifier", models.SlugField(help_text="e.g. frus1969-76v33", max_length=64, unique=True)),
-                ("title", models.CharField(blank=True, max_length=500)),
-                ("series", models.CharField(blank=True, max_length=200)),
-                ("subseries", models.CharField(blank=True, max_length=100)),
-                ("volume_number", models.CharField(blank=True, max_length=50)),
-                ("editors", models.JSONField(blank=True, default=list, help_text='[{"name": …, "role": …}]')),
-                ("year_published", models.PositiveSmallIntegerField(blank=True, null=True)),
-                ("created", models.DateTimeField(auto_now_add=True)),
-                ("modified", models.DateTimeField(auto_now=True)),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('identifier', models.SlugField(help_text='e.g. frus1969-76v33', max_length=64, unique=True)),
+                ('title', models.CharField(blank=True, max_length=500)),
+                ('series', models.CharField(blank=True, max_length=200)),
+                ('subseries', models.CharField(blank=True, max_length=100)),
+                ('volume_number', models.CharField(blank=True, max_length=50)),
+                ('editors', models.JSONField(blank=True, default=list, help_text='[{"name": …, "role": …}]')),
+                ('year_published', models.PositiveSmallIntegerField(blank=True, null=True)),
+                ('created', models.DateTimeField(auto_now_add=True)),
+                ('modified', models.DateTimeField(auto_now=True)),
             ],
             options={
-                "ordering": ["identifier"],
+                'ordering': ['identifier'],
             },
         ),
         migrations.CreateModel(
-            name="ArchivalSource",
+            name='ArchivalSource',
             fields=[
-                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
-                ("repository", models.CharField(db_index=True, max_length=300)),
-                ("collection", models.CharField(blank=True, max_length=500)),
-                ("box", models.CharField(blank=True, max_length=50)),
-                ("folder", models.CharField(blank=True, max_length=500)),
-                ("raw", models.TextField(help_text="The citation as first printed")),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('repository', models.CharField(db_index=True, max_length=300)),
+                ('collection', models.CharField(blank=True, max_length=500)),
+                ('box', models.CharField(blank=True, max_length=50)),
+                ('folder', models.CharField(blank=True, max_length=500)),
+                ('raw', models.TextField(help_text='The citation as first printed')),
             ],
             options={
-                "ordering": ["repository", "collection", "box", "folder"],
-                "constraints": [
-                    models.UniqueConstraint(
-                        fields=("repository", "collection", "box", "folder"), name="unique_archival_source"
-                    )
-                ],
+                'ordering': ['repository', 'collection', 'box', 'folder'],
+                'constraints': [models.UniqueConstraint(fields=('repository', 'collection', 'box', 'folder'), name='unique_archival_source')],
             },
         ),
         migrations.CreateModel(
-            name="Letter",
+            name='Letter',
             fields=[
-                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
-                ("number", models.PositiveIntegerField(help_text="Document number in the volume")),
-                ("xml_id", models.CharField(blank=True, help_text="e.g. d193", max_length=64)),
-                ("title", models.CharField(help_text="The heading, without its footnote marker", max_length=1000)),
-                (
-                    "doc_type",
-                    models.CharField(
-                        blank=True,
-                        choices=[
-                            ("airgram", "Airgram"),
-                            ("backchannel message", "Backchannel message"),
-                            ("correspondence", "Correspondence"),
-                            ("diary entry", "Diary entry"),
-                            ("editorial note", "Editorial note"),
-                            ("intelligence estimate", "Intelligence estimate"),
-                            ("intelligence report", "Intelligence report"),
-                            ("letter", "Letter"),
-                            ("memorandum", "Memorandum"),
-                            ("memorandum for the record", "Memorandum for the record"),
-                            ("memorandum of conversation", "Memorandum of conversation"),
-                            ("message", "Message"),
-                            ("minutes", "Minutes"),
-                            ("note", "Note"),
-                            ("other", "Other"),
-                            ("paper", "Paper"),
-                            ("record", "Record"),
-                            ("report", "Report"),
-                            ("statement", "Statement"),
-                            ("summary of conclusions", "Summary of conclusions"),
-                            ("telegram", "Telegram"),
-                        ],
-                        max_length=40,
-                        verbose_name="document type",
-                    ),
-                ),
-                ("date_min", models.DateTimeField(blank=True, null=True)),
-                ("date_max", models.DateTimeField(blank=True, null=True)),
-                (
-                    "date_precision",
-                    models.CharField(
-                        blank=True,
-                        choices=[
-                            ("", "Undated"),
-                            ("year", "Year"),
-                            ("month", "Month"),
-                            ("day", "Day"),
-                            ("time", "Time"),
-                        ],
-                        max_length=10,
-                    ),
-                ),
-                ("place", models.CharField(blank=True, max_length=200)),
-                ("dateline", models.CharField(blank=True, max_length=500)),
-                (
-                    "classification",
-                    models.CharField(blank=True, help_text='As printed, e.g. "Secret; Nodis"', max_length=200),
-                ),
-                ("page_start", models.PositiveIntegerField(blank=True, null=True)),
-                ("page_end", models.PositiveIntegerField(blank=True, null=True)),
-                (
-                    "body",
-                    models.JSONField(
-                        blank=True, default=list, help_text="Blocks with inline marks; see catalog/body.py"
-                    ),
-                ),
-                ("body_text", models.TextField(blank=True, editable=False)),
-                (
-                    "status",
-                    models.CharField(
-                        choices=[("draft", "Draft"), ("review", "In review"), ("published", "Published")],
-                        db_index=True,
-                        default="draft",
-                        max_length=12,
-                    ),
-                ),
-                ("published_at", models.DateTimeField(blank=True, null=True)),
-                ("import_snapshot", models.JSONField(blank=True, default=dict, editable=False)),
-                ("import_checksum", models.CharField(blank=True, editable=False, max_length=64)),
-                ("created", models.DateTimeField(auto_now_add=True)),
-                ("modified", models.DateTimeField(auto_now=True)),
-                (
-                    "chapter",
-                    models.ForeignKey(
-                        blank=True,
-                        null=True,
-                        on_delete=django.db.models.deletion.SET_NULL,
-                        related_name="letters",
-                        to="catalog.chapter",
-                    ),
-                ),
-                ("terms", models.ManyToManyField(blank=True, related_name="letters", to="catalog.term")),
-                (
-                    "volume",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.PROTECT, related_name="letters", to="catalog.volume"
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('number', models.PositiveIntegerField(help_text='Document number in the volume')),
+                ('xml_id', models.CharField(blank=True, help_text='e.g. d193', max_length=64)),
+                ('title', models.CharField(help_text='The heading, without its footnote marker', max_length=1000)),
+                ('doc_type', models.CharField(blank=True, choices=[('airgram', 'Airgram'), ('backchannel message', 'Backchannel message'), ('correspondence', 'Correspondence'), ('diary entry', 'Diary entry'), ('editorial note', 'Editorial note'), ('intelligence estimate', 'Intelligence estimate'), ('intelligence report', 'Intelligence report'), ('letter', 'Letter'), ('memorandum', 'Memorandum'), ('memorandum for the record', 'Memorandum for the record'), ('memorandum of conversation', 'Memorandum of conversation'), ('message', 'Message'), ('minutes', 'Minutes'), ('note', 'Note'), ('other', 'Other'), ('paper', 'Paper'), ('record', 'Record'), ('report', 'Report'), ('statement', 'Statement'), ('summary of conclusions', 'Summary of conclusions'), ('telegram', 'Telegram')], max_length=40, verbose_name='document type')),
+                ('date_min', models.DateTimeField(blank=True, null=True)),
+                ('date_max', models.DateTimeField(blank=True, null=True)),
+                ('date_precision', models.CharField(blank=True, choices=[('', 'Undated'), ('year', 'Year'), ('month', 'Month'), ('day', 'Day'), ('time', 'Time')], max_length=10)),
+                ('place', models.CharField(blank=True, max_length=200)),
+                ('dateline', models.CharField(blank=True, max_length=500)),
+                ('classification', models.CharField(blank=True, help_text='As printed, e.g. "Secret; Nodis"', max_length=200)),
+                ('page_start', models.PositiveIntegerField(blank=True, null=True)),
+                ('page_end', models.PositiveIntegerField(blank=True, null=True)),
+                ('body', models.JSONField(blank=True, default=list, help_text='Blocks with inline marks; see catalog/body.py')),
+                ('body_text', models.TextField(blank=True, editable=False)),
+                ('status', models.CharField(choices=[('draft', 'Draft'), ('review', 'In review'), ('published', 'Published')], db_index=True, default='draft', max_length=12)),
+                ('published_at', models.DateTimeField(blank=True, null=True)),
+                ('import_snapshot', models.JSONField(blank=True, default=dict, editable=False)),
+                ('import_checksum', models.CharField(blank=True, editable=False, max_length=64)),
+                ('created', models.DateTimeField(auto_now_add=True)),
+                ('modified', models.DateTimeField(auto_now=True)),
+                ('chapter', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='letters', to='catalog.chapter')),
+                ('terms', models.ManyToManyField(blank=True, related_name='letters', to='catalog.term')),
+                ('volume', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='letters', to='catalog.volume')),
             ],
             options={
-                "ordering": ["volume__identifier", "number"],
-                "permissions": [("publish_letter", "Can publish letters")],
+                'ordering': ['volume__identifier', 'number'],
+                'permissions': [('publish_letter', 'Can publish letters')],
             },
         ),
         migrations.CreateModel(
-            name="Footnote",
+            name='Footnote',
             fields=[
-                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
-                ("number", models.PositiveIntegerField(help_text="0 for an unnumbered source note before the heading")),
-                (
-                    "kind",
-                    models.CharField(
-                        choices=[
-                            ("source", "Source note"),
-                            ("editorial", "Editorial"),
-                            ("cross-reference", "Cross-reference"),
-                        ],
-                        default="editorial",
-                        max_length=20,
-                    ),
-                ),
-                ("text", models.TextField()),
-                ("content", models.JSONField(blank=True, default=list, help_text="Inline marks for display")),
-                (
-                    "anchor",
-                    models.PositiveIntegerField(
-                        blank=True,
-                        help_text="Offset of the marker in the letter's body text; empty on the heading",
-                        null=True,
-                    ),
-                ),
-                (
-                    "letter",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE, related_name="footnotes", to="catalog.letter"
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('number', models.PositiveIntegerField(help_text='0 for an unnumbered source note before the heading')),
+                ('kind', models.CharField(choices=[('source', 'Source note'), ('editorial', 'Editorial'), ('cross-reference', 'Cross-reference')], default='editorial', max_length=20)),
+                ('text', models.TextField()),
+                ('content', models.JSONField(blank=True, default=list, help_text='Inline marks for display')),
+                ('anchor', models.PositiveIntegerField(blank=True, help_text="Offset of the marker in the letter's body text; empty on the heading", null=True)),
+                ('letter', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='footnotes', to='catalog.letter')),
             ],
             options={
-                "ordering": ["letter", "number"],
+                'ordering': ['letter', 'number'],
             },
         ),
         migrations.CreateModel(
-            name="CrossReference",
+            name='CrossReference',
             fields=[
-                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
-                ("target_volume", models.CharField(max_length=64)),
-                ("target_number", models.PositiveIntegerField(blank=True, null=True)),
-                ("target_footnote", models.PositiveIntegerField(blank=True, null=True)),
-                ("text", models.CharField(blank=True, max_length=500)),
-                (
-                    "footnote",
-                    models.ForeignKey(
-                        blank=True,
-                        null=True,
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="references",
-                        to="catalog.footnote",
-                    ),
-                ),
-                (
-                    "letter",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE, related_name="references", to="catalog.letter"
-                    ),
-                ),
-                (
-                    "target",
-                    models.ForeignKey(
-                        blank=True,
-                        null=True,
-                        on_delete=django.db.models.deletion.SET_NULL,
-                        related_name="cited_by",
-                        to="catalog.letter",
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('target_volume', models.CharField(max_length=64)),
+                ('target_number', models.PositiveIntegerField(blank=True, null=True)),
+                ('target_footnote', models.PositiveIntegerField(blank=True, null=True)),
+                ('text', models.CharField(blank=True, max_length=500)),
+                ('footnote', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='references', to='catalog.footnote')),
+                ('letter', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='references', to='catalog.letter')),
+                ('target', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='cited_by', to='catalog.letter')),
             ],
             options={
-                "ordering": ["letter", "footnote__number", "target_volume", "target_number"],
+                'ordering': ['letter', 'footnote__number', 'target_volume', 'target_number'],
             },
         ),
         migrations.CreateModel(
-            name="Person",
+            name='Person',
             fields=[
-                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
-                ("display_name", models.CharField(max_length=300)),
-                ("sort_name", models.CharField(db_index=True, max_length=300)),
-                (
-                    "match_key",
-                    models.CharField(
-                        db_index=True,
-                        editable=False,
-                        help_text="Folded display name, for matching on import",
-                        max_length=300,
-                    ),
-                ),
-                ("slug", models.SlugField(max_length=320, unique=True)),
-                ("titles", models.JSONField(blank=True, default=list, help_text="Titles and roles as found")),
-                ("description", models.TextField(blank=True)),
-                ("aliases", models.JSONField(blank=True, default=list)),
-                (
-                    "external_ids",
-                    models.JSONField(blank=True, default=dict, help_text='e.g. {"viaf": "…", "wikidata": "Q…"}'),
-                ),
-                ("is_organization", models.BooleanField(default=False)),
-                ("needs_review", models.BooleanField(default=False)),
-                ("created", models.DateTimeField(auto_now_add=True)),
-                ("modified", models.DateTimeField(auto_now=True)),
-                (
-                    "possible_duplicate_of",
-                    models.ForeignKey(
-                        blank=True,
-                        null=True,
-                        on_delete=django.db.models.deletion.SET_NULL,
-                        related_name="possible_duplicates",
-                        to="catalog.person",
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('display_name', models.CharField(max_length=300)),
+                ('sort_name', models.CharField(db_index=True, max_length=300)),
+                ('match_key', models.CharField(db_index=True, editable=False, help_text='Folded display name, for matching on import', max_length=300)),
+                ('slug', models.SlugField(max_length=320, unique=True)),
+                ('titles', models.JSONField(blank=True, default=list, help_text='Titles and roles as found')),
+                ('description', models.TextField(blank=True)),
+                ('aliases', models.JSONField(blank=True, default=list)),
+                ('external_ids', models.JSONField(blank=True, default=dict, help_text='e.g. {"viaf": "…", "wikidata": "Q…"}')),
+                ('is_organization', models.BooleanField(default=False)),
+                ('needs_review', models.BooleanField(default=False)),
+                ('created', models.DateTimeField(auto_now_add=True)),
+                ('modified', models.DateTimeField(auto_now=True)),
+                ('possible_duplicate_of', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='possible_duplicates', to='catalog.person')),
             ],
             options={
-                "verbose_name_plural": "people",
-                "ordering": ["sort_name"],
+                'verbose_name_plural': 'people',
+                'ordering': ['sort_name'],
             },
         ),
         migrations.CreateModel(
-            name="LetterPerson",
+            name='LetterPerson',
             fields=[
-                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
-                (
-                    "role",
-                    models.CharField(
-                        choices=[("sender", "Sender"), ("recipient", "Recipient"), ("mentioned", "Mentioned")],
-                        max_length=10,
-                    ),
-                ),
-                ("name_as_written", models.CharField(blank=True, help_text='e.g. "President Carter"', max_length=300)),
-                (
-                    "letter",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE, related_name="letter_people", to="catalog.letter"
-                    ),
-                ),
-                (
-                    "person",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE, related_name="letter_links", to="catalog.person"
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('role', models.CharField(choices=[('sender', 'Sender'), ('recipient', 'Recipient'), ('mentioned', 'Mentioned')], max_length=10)),
+                ('name_as_written', models.CharField(blank=True, help_text='e.g. "President Carter"', max_length=300)),
+                ('letter', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='letter_people', to='catalog.letter')),
+                ('person', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='letter_links', to='catalog.person')),
             ],
             options={
-                "ordering": ["letter", "role", "person__sort_name"],
+                'ordering': ['letter', 'role', 'person__sort_name'],
             },
         ),
         migrations.CreateModel(
-            name="Revision",
+            name='Revision',
             fields=[
-                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
-                (
-                    "origin",
-                    models.CharField(
-                        choices=[
-                            ("editor", "Editor"),
-                            ("import", "Import"),
-                            ("forced", "Import (forced over an editor's value)"),
-                            ("conflict", "Import conflict (editor's value kept)"),
-                            ("merge", "People merged"),
-                        ],
-                        max_length=10,
-                    ),
-                ),
-                ("changes", models.JSONField(default=dict, help_text='{"field": [old, new]}')),
-                ("comment", models.CharField(blank=True, max_length=500)),
-                ("created", models.DateTimeField(auto_now_add=True, db_index=True)),
-                (
-                    "letter",
-                    models.ForeignKey(
-                        null=True,
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="revisions",
-                        to="catalog.letter",
-                    ),
-                ),
-                (
-                    "user",
-                    models.ForeignKey(
-                        blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, to=settings.AUTH_USER_MODEL
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('origin', models.CharField(choices=[('editor', 'Editor'), ('import', 'Import'), ('forced', "Import (forced over an editor's value)"), ('conflict', "Import conflict (editor's value kept)"), ('merge', 'People merged')], max_length=10)),
+                ('changes', models.JSONField(default=dict, help_text='{"field": [old, new]}')),
+                ('comment', models.CharField(blank=True, max_length=500)),
+                ('created', models.DateTimeField(auto_now_add=True, db_index=True)),
+                ('letter', models.ForeignKey(null=True, on_delete=django.db.models.deletion.CASCADE, related_name='revisions', to='catalog.letter')),
+                ('user', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, to=settings.AUTH_USER_MODEL)),
             ],
             options={
-                "ordering": ["-created", "-id"],
+                'ordering': ['-created', '-id'],
             },
         ),
         migrations.CreateModel(
-            name="SourceCitation",
+            name='SourceCitation',
             fields=[
-                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
-                ("is_source_note", models.BooleanField(default=False)),
-                ("raw", models.TextField(blank=True, help_text="The citation as printed in this footnote")),
-                (
-                    "footnote",
-                    models.ForeignKey(
-                        blank=True,
-                        null=True,
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="source_citations",
-                        to="catalog.footnote",
-                    ),
-                ),
-                (
-                    "letter",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="source_citations",
-                        to="catalog.letter",
-                    ),
-                ),
-                (
-                    "source",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.PROTECT,
-                        related_name="citations",
-                        to="catalog.archivalsource",
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('is_source_note', models.BooleanField(default=False)),
+                ('raw', models.TextField(blank=True, help_text='The citation as printed in this footnote')),
+                ('footnote', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='source_citations', to='catalog.footnote')),
+                ('letter', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='source_citations', to='catalog.letter')),
+                ('source', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='citations', to='catalog.archivalsource')),
             ],
             options={
-                "ordering": ["letter", "footnote__number"],
+                'ordering': ['letter', 'footnote__number'],
             },
         ),
         migrations.AddField(
-            model_name="term",
-            name="volume",
-            field=models.ForeignKey(
-                on_delete=django.db.models.deletion.CASCADE, related_name="terms", to="catalog.volume"
-            ),
+            model_name='term',
+            name='volume',
+            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='terms', to='catalog.volume'),
         ),
         migrations.CreateModel(
-            name="PersonIdentifier",
+            name='PersonIdentifier',
             fields=[
-                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
-                ("local_id", models.CharField(max_length=100)),
-                (
-                    "person",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE, related_name="identifiers", to="catalog.person"
-                    ),
-                ),
-                (
-                    "volume",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="person_identifiers",
-                        to="catalog.volume",
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('local_id', models.CharField(max_length=100)),
+                ('person', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='identifiers', to='catalog.person')),
+                ('volume', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='person_identifiers', to='catalog.volume')),
             ],
         ),
         migrations.AddField(
-            model_name="chapter",
-            name="volume",
-            field=models.ForeignKey(
-                on_delete=django.db.models.deletion.CASCADE, related_name="chapters", to="catalog.volume"
-            ),
+            model_name='chapter',
+            name='volume',
+            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='chapters', to='catalog.volume'),
         ),
         migrations.AddConstraint(
-            model_name="footnote",
-            constraint=models.UniqueConstraint(fields=("letter", "number"), name="unique_footnote_number"),
+            model_name='footnote',
+            constraint=models.UniqueConstraint(fields=('letter', 'number'), name='unique_footnote_number'),
         ),
         migrations.AddIndex(
-            model_name="crossreference",
-            index=models.Index(fields=["target_volume", "target_number"], name="catalog_cro_target__195ffa_idx"),
+            model_name='crossreference',
+            index=models.Index(fields=['target_volume', 'target_number'], name='catalog_cro_target__195ffa_idx'),
         ),
         migrations.AddConstraint(
-            model_name="letterperson",
-            constraint=models.UniqueConstraint(
-                fields=("letter", "person", "role"), name="unique_person_role_per_letter"
-            ),
+            model_name='letterperson',
+            constraint=models.UniqueConstraint(fields=('letter', 'person', 'role'), name='unique_person_role_per_letter'),
         ),
         migrations.AddConstraint(
-            model_name="term",
-            constraint=models.UniqueConstraint(fields=("volume", "xml_id"), name="unique_term_per_volume"),
+            model_name='term',
+            constraint=models.UniqueConstraint(fields=('volume', 'xml_id'), name='unique_term_per_volume'),
         ),
         migrations.AddConstraint(
-            model_name="personidentifier",
-            constraint=models.UniqueConstraint(fields=("volume", "local_id"), name="unique_person_id_per_volume"),
+            model_name='personidentifier',
+            constraint=models.UniqueConstraint(fields=('volume', 'local_id'), name='unique_person_id_per_volume'),
         ),
         migrations.AddIndex(
-            model_name="letter",
-            index=models.Index(fields=["status", "date_min"], name="catalog_let_status_408eac_idx"),
+            model_name='letter',
+            index=models.Index(fields=['status', 'date_min'], name='catalog_let_status_408eac_idx'),
         ),
         migrations.AddConstraint(
-            model_name="letter",
-            constraint=models.UniqueConstraint(fields=("volume", "number"), name="unique_letter_number_per_volume"),
+            model_name='letter',
+            constraint=models.UniqueConstraint(fields=('volume', 'number'), name='unique_letter_number_per_volume'),
         ),
         migrations.AddConstraint(
-            model_name="chapter",
-            constraint=models.UniqueConstraint(fields=("volume", "xml_id"), name="unique_chapter_per_volume"),
+            model_name='chapter',
+            constraint=models.UniqueConstraint(fields=('volume', 'xml_id'), name='unique_chapter_per_volume'),
         ),
     ]

@@ -5,25 +5,20 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
+
     dependencies = [
-        ("catalog", "0002_letter_search_index"),
+        ('catalog', '0002_letter_search_index'),
     ]
 
     operations = [
         migrations.AddField(
-            model_name="revision",
-            name="letter_label",
-            field=models.CharField(blank=True, help_text="e.g. frus1969-76v33 d193", max_length=200),
+            model_name='revision',
+            name='letter_label',
+            field=models.CharField(blank=True, help_text='e.g. frus1969-76v33 d193', max_length=200),
         ),
         migrations.AlterField(
-            model_name="revision",
-            name="letter",
-            field=models.ForeignKey(
-                blank=True,
-                null=True,
-                on_delete=django.db.models.deletion.SET_NULL,
-                related_name="revisions",
-                to="catalog.letter",
-            ),
+            model_name='revision',
+            name='letter',
+            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='revisions', to='catalog.letter'),
         ),
     ]

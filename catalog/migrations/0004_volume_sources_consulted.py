@@ -4,19 +4,15 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
+
     dependencies = [
-        ("catalog", "0003_revision_outlives_letter"),
+        ('catalog', '0003_revision_outlives_letter'),
     ]
 
     operations = [
         migrations.AddField(
-            model_name="volume",
-            name="sources_consulted",
-            field=models.ManyToManyField(
-                blank=True,
-                help_text="The volume's own list of sources",
-                related_name="volumes",
-                to="catalog.archivalsource",
-            ),
+            model_name='volume',
+            name='sources_consulted',
+            field=models.ManyToManyField(blank=True, help_text="The volume's own list of sources", related_name='volumes', to='catalog.archivalsource'),
         ),
     ]

@@ -4,24 +4,25 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
+
     dependencies = [
-        ("catalog", "0004_volume_sources_consulted"),
+        ('catalog', '0004_volume_sources_consulted'),
     ]
 
     operations = [
         migrations.AddField(
-            model_name="person",
-            name="import_snapshot",
+            model_name='person',
+            name='import_snapshot',
             field=models.JSONField(blank=True, default=dict, editable=False),
         ),
         migrations.AddField(
-            model_name="term",
-            name="import_snapshot",
+            model_name='term',
+            name='import_snapshot',
             field=models.JSONField(blank=True, default=dict, editable=False),
         ),
         migrations.AddField(
-            model_name="volume",
-            name="import_snapshot",
+            model_name='volume',
+            name='import_snapshot',
             field=models.JSONField(blank=True, default=dict, editable=False),
         ),
     ]

@@ -6,119 +6,40 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
+
     dependencies = [
-        ("catalog", "0005_import_snapshots"),
+        ('catalog', '0005_import_snapshots'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name="Annotation",
+            name='Annotation',
             fields=[
-                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
-                (
-                    "motivation",
-                    models.CharField(
-                        choices=[
-                            ("commenting", "Commenting"),
-                            ("identifying", "Identifying (a person)"),
-                            ("correcting", "Correcting"),
-                            ("tagging", "Tagging"),
-                            ("linking", "Linking (to a letter)"),
-                        ],
-                        default="commenting",
-                        max_length=12,
-                    ),
-                ),
-                ("body", models.TextField(blank=True, help_text="Plain text; never rendered as markup")),
-                ("tags", models.JSONField(blank=True, default=list, help_text='e.g. ["SALT", "arms control"]')),
-                (
-                    "visibility",
-                    models.CharField(
-                        choices=[("internal", "Internal (editors only)"), ("public", "Public")],
-                        default="internal",
-                        max_length=8,
-                    ),
-                ),
-                ("created", models.DateTimeField(auto_now_add=True)),
-                ("modified", models.DateTimeField(auto_now=True)),
-                (
-                    "version",
-                    models.PositiveIntegerField(default=1, help_text="Raised by every change (optimistic locking)"),
-                ),
-                ("exact", models.TextField()),
-                ("prefix", models.CharField(blank=True, max_length=64)),
-                ("suffix", models.CharField(blank=True, max_length=64)),
-                ("start", models.PositiveIntegerField()),
-                ("end", models.PositiveIntegerField()),
-                (
-                    "anchoring",
-                    models.CharField(
-                        choices=[
-                            ("anchored", "Anchored"),
-                            ("moved", "Moved (re-found elsewhere)"),
-                            ("orphaned", "Orphaned (passage not found)"),
-                        ],
-                        db_index=True,
-                        default="anchored",
-                        max_length=8,
-                    ),
-                ),
-                (
-                    "author",
-                    models.ForeignKey(
-                        blank=True,
-                        null=True,
-                        on_delete=django.db.models.deletion.SET_NULL,
-                        related_name="annotations",
-                        to=settings.AUTH_USER_MODEL,
-                    ),
-                ),
-                (
-                    "letter",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE, related_name="annotations", to="catalog.letter"
-                    ),
-                ),
-                (
-                    "mention",
-                    models.OneToOneField(
-                        blank=True,
-                        null=True,
-                        on_delete=django.db.models.deletion.SET_NULL,
-                        related_name="annotation",
-                        to="catalog.letterperson",
-                    ),
-                ),
-                (
-                    "person",
-                    models.ForeignKey(
-                        blank=True,
-                        help_text="The person the passage names (identifying)",
-                        null=True,
-                        on_delete=django.db.models.deletion.SET_NULL,
-                        related_name="annotations",
-                        to="catalog.person",
-                    ),
-                ),
-                (
-                    "target_letter",
-                    models.ForeignKey(
-                        blank=True,
-                        help_text="The letter the passage points to (linking)",
-                        null=True,
-                        on_delete=django.db.models.deletion.SET_NULL,
-                        related_name="annotations_linking_here",
-                        to="catalog.letter",
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('motivation', models.CharField(choices=[('commenting', 'Commenting'), ('identifying', 'Identifying (a person)'), ('correcting', 'Correcting'), ('tagging', 'Tagging'), ('linking', 'Linking (to a letter)')], default='commenting', max_length=12)),
+                ('body', models.TextField(blank=True, help_text='Plain text; never rendered as markup')),
+                ('tags', models.JSONField(blank=True, default=list, help_text='e.g. ["SALT", "arms control"]')),
+                ('visibility', models.CharField(choices=[('internal', 'Internal (editors only)'), ('public', 'Public')], default='internal', max_length=8)),
+                ('created', models.DateTimeField(auto_now_add=True)),
+                ('modified', models.DateTimeField(auto_now=True)),
+                ('version', models.PositiveIntegerField(default=1, help_text='Raised by every change (optimistic locking)')),
+                ('exact', models.TextField()),
+                ('prefix', models.CharField(blank=True, max_length=64)),
+                ('suffix', models.CharField(blank=True, max_length=64)),
+                ('start', models.PositiveIntegerField()),
+                ('end', models.PositiveIntegerField()),
+                ('anchoring', models.CharField(choices=[('anchored', 'Anchored'), ('moved', 'Moved (re-found elsewhere)'), ('orphaned', 'Orphaned (passage not found)')], db_index=True, default='anchored', max_length=8)),
+                ('author', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='annotations', to=settings.AUTH_USER_MODEL)),
+                ('letter', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='annotations', to='catalog.letter')),
+                ('mention', models.OneToOneField(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='annotation', to='catalog.letterperson')),
+                ('person', models.ForeignKey(blank=True, help_text='The person the passage names (identifying)', null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='annotations', to='catalog.person')),
+                ('target_letter', models.ForeignKey(blank=True, help_text='The letter the passage points to (linking)', null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='annotations_linking_here', to='catalog.letter')),
             ],
             options={
-                "ordering": ["letter", "start", "end", "pk"],
-                "indexes": [models.Index(fields=["letter", "visibility"], name="catalog_ann_letter__b2813d_idx")],
-                "constraints": [
-                    models.CheckConstraint(condition=models.Q(("end__gt", models.F("start"))), name="annotation_range")
-                ],
+                'ordering': ['letter', 'start', 'end', 'pk'],
+                'indexes': [models.Index(fields=['letter', 'visibility'], name='catalog_ann_letter__b2813d_idx')],
+                'constraints': [models.CheckConstraint(condition=models.Q(('end__gt', models.F('start'))), name='annotation_range')],
             },
         ),
     ]

@@ -4,14 +4,15 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
+
     dependencies = [
-        ("catalog", "0005_import_snapshots"),
+        ('catalog', '0005_import_snapshots'),
     ]
 
     operations = [
         migrations.AddField(
-            model_name="chapter",
-            name="notes",
+            model_name='chapter',
+            name='notes',
             field=models.JSONField(blank=True, default=list),
         ),
     ]

@@ -6,84 +6,35 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
+
     dependencies = [
-        ("catalog", "0005_import_snapshots"),
+        ('catalog', '0005_import_snapshots'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name="ImportRun",
+            name='ImportRun',
             fields=[
-                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
-                (
-                    "origin",
-                    models.CharField(
-                        choices=[("upload", "Browser upload"), ("command", "import_volume command")],
-                        default="upload",
-                        max_length=10,
-                    ),
-                ),
-                ("dry_run", models.BooleanField(default=False, help_text="Report only: nothing written")),
-                (
-                    "status",
-                    models.CharField(
-                        choices=[
-                            ("queued", "Queued"),
-                            ("running", "Running"),
-                            ("succeeded", "Succeeded"),
-                            ("failed", "Failed"),
-                            ("cancelled", "Cancelled"),
-                        ],
-                        db_index=True,
-                        default="queued",
-                        max_length=10,
-                    ),
-                ),
-                (
-                    "options",
-                    models.JSONField(blank=True, default=dict, help_text='{"volume", "title", "publish", "force"}'),
-                ),
-                ("files", models.JSONField(blank=True, default=list, help_text='[{"name", "size", "sha256", "path"}]')),
-                (
-                    "directory",
-                    models.CharField(
-                        blank=True, help_text="Where the files are kept, under MEDIA_ROOT", max_length=200
-                    ),
-                ),
-                (
-                    "report",
-                    models.JSONField(blank=True, default=dict, help_text='{"volumes": [...], "failures": [...]}'),
-                ),
-                ("error", models.TextField(blank=True)),
-                ("task_id", models.CharField(blank=True, help_text="The background job's id", max_length=64)),
-                ("created", models.DateTimeField(auto_now_add=True, db_index=True)),
-                ("started_at", models.DateTimeField(blank=True, null=True)),
-                ("finished_at", models.DateTimeField(blank=True, null=True)),
-                (
-                    "dry_run_of",
-                    models.ForeignKey(
-                        blank=True,
-                        null=True,
-                        on_delete=django.db.models.deletion.SET_NULL,
-                        related_name="confirmations",
-                        to="catalog.importrun",
-                    ),
-                ),
-                (
-                    "user",
-                    models.ForeignKey(
-                        blank=True,
-                        null=True,
-                        on_delete=django.db.models.deletion.SET_NULL,
-                        related_name="import_runs",
-                        to=settings.AUTH_USER_MODEL,
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('origin', models.CharField(choices=[('upload', 'Browser upload'), ('command', 'import_volume command')], default='upload', max_length=10)),
+                ('dry_run', models.BooleanField(default=False, help_text='Report only: nothing written')),
+                ('status', models.CharField(choices=[('queued', 'Queued'), ('running', 'Running'), ('succeeded', 'Succeeded'), ('failed', 'Failed'), ('cancelled', 'Cancelled')], db_index=True, default='queued', max_length=10)),
+                ('options', models.JSONField(blank=True, default=dict, help_text='{"volume", "title", "publish", "force"}')),
+                ('files', models.JSONField(blank=True, default=list, help_text='[{"name", "size", "sha256", "path"}]')),
+                ('directory', models.CharField(blank=True, help_text='Where the files are kept, under MEDIA_ROOT', max_length=200)),
+                ('report', models.JSONField(blank=True, default=dict, help_text='{"volumes": [...], "failures": [...]}')),
+                ('error', models.TextField(blank=True)),
+                ('task_id', models.CharField(blank=True, help_text="The background job's id", max_length=64)),
+                ('created', models.DateTimeField(auto_now_add=True, db_index=True)),
+                ('started_at', models.DateTimeField(blank=True, null=True)),
+                ('finished_at', models.DateTimeField(blank=True, null=True)),
+                ('dry_run_of', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='confirmations', to='catalog.importrun')),
+                ('user', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='import_runs', to=settings.AUTH_USER_MODEL)),
             ],
             options={
-                "ordering": ["-created", "-id"],
-                "permissions": [("run_import", "Can import volumes from the browser")],
+                'ordering': ['-created', '-id'],
+                'permissions': [('run_import', 'Can import volumes from the browser')],
             },
         ),
     ]

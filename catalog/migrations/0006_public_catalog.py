@@ -5,79 +5,29 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
+
     dependencies = [
-        ("catalog", "0005_import_snapshots"),
+        ('catalog', '0005_import_snapshots'),
     ]
 
     operations = [
         migrations.AddField(
-            model_name="letter",
-            name="administration",
-            field=models.CharField(
-                blank=True,
-                choices=[
-                    ("lincoln", "Lincoln"),
-                    ("a-johnson", "A. Johnson"),
-                    ("grant", "Grant"),
-                    ("hayes", "Hayes"),
-                    ("garfield", "Garfield"),
-                    ("arthur", "Arthur"),
-                    ("cleveland-1", "Cleveland (first term)"),
-                    ("b-harrison", "B. Harrison"),
-                    ("cleveland-2", "Cleveland (second term)"),
-                    ("mckinley", "McKinley"),
-                    ("t-roosevelt", "T. Roosevelt"),
-                    ("taft", "Taft"),
-                    ("wilson", "Wilson"),
-                    ("harding", "Harding"),
-                    ("coolidge", "Coolidge"),
-                    ("hoover", "Hoover"),
-                    ("fd-roosevelt", "F. D. Roosevelt"),
-                    ("truman", "Truman"),
-                    ("eisenhower", "Eisenhower"),
-                    ("kennedy", "Kennedy"),
-                    ("lb-johnson", "L. B. Johnson"),
-                    ("nixon", "Nixon"),
-                    ("ford", "Ford"),
-                    ("carter", "Carter"),
-                    ("reagan", "Reagan"),
-                    ("gh-bush", "G. H. W. Bush"),
-                    ("clinton", "Clinton"),
-                    ("gw-bush", "G. W. Bush"),
-                ],
-                db_index=True,
-                editable=False,
-                max_length=20,
-            ),
+            model_name='letter',
+            name='administration',
+            field=models.CharField(blank=True, choices=[('lincoln', 'Lincoln'), ('a-johnson', 'A. Johnson'), ('grant', 'Grant'), ('hayes', 'Hayes'), ('garfield', 'Garfield'), ('arthur', 'Arthur'), ('cleveland-1', 'Cleveland (first term)'), ('b-harrison', 'B. Harrison'), ('cleveland-2', 'Cleveland (second term)'), ('mckinley', 'McKinley'), ('t-roosevelt', 'T. Roosevelt'), ('taft', 'Taft'), ('wilson', 'Wilson'), ('harding', 'Harding'), ('coolidge', 'Coolidge'), ('hoover', 'Hoover'), ('fd-roosevelt', 'F. D. Roosevelt'), ('truman', 'Truman'), ('eisenhower', 'Eisenhower'), ('kennedy', 'Kennedy'), ('lb-johnson', 'L. B. Johnson'), ('nixon', 'Nixon'), ('ford', 'Ford'), ('carter', 'Carter'), ('reagan', 'Reagan'), ('gh-bush', 'G. H. W. Bush'), ('clinton', 'Clinton'), ('gw-bush', 'G. W. Bush')], db_index=True, editable=False, max_length=20),
         ),
         migrations.CreateModel(
-            name="ErrorReport",
+            name='ErrorReport',
             fields=[
-                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
-                ("message", models.TextField(max_length=4000)),
-                (
-                    "email",
-                    models.EmailField(blank=True, help_text="Optional: where the editors may reply", max_length=254),
-                ),
-                (
-                    "status",
-                    models.CharField(
-                        choices=[("new", "New"), ("done", "Dealt with"), ("dismissed", "Dismissed")],
-                        db_index=True,
-                        default="new",
-                        max_length=10,
-                    ),
-                ),
-                ("created", models.DateTimeField(auto_now_add=True, db_index=True)),
-                (
-                    "letter",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE, related_name="error_reports", to="catalog.letter"
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('message', models.TextField(max_length=4000)),
+                ('email', models.EmailField(blank=True, help_text='Optional: where the editors may reply', max_length=254)),
+                ('status', models.CharField(choices=[('new', 'New'), ('done', 'Dealt with'), ('dismissed', 'Dismissed')], db_index=True, default='new', max_length=10)),
+                ('created', models.DateTimeField(auto_now_add=True, db_index=True)),
+                ('letter', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='error_reports', to='catalog.letter')),
             ],
             options={
-                "ordering": ["-created", "-id"],
+                'ordering': ['-created', '-id'],
             },
         ),
     ]

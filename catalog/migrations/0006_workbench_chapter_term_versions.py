@@ -4,19 +4,20 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
+
     dependencies = [
-        ("catalog", "0006_workbench_roles"),
+        ('catalog', '0006_workbench_roles'),
     ]
 
     operations = [
         migrations.AddField(
-            model_name="chapter",
-            name="modified",
+            model_name='chapter',
+            name='modified',
             field=models.DateTimeField(auto_now=True),
         ),
         migrations.AddField(
-            model_name="term",
-            name="modified",
+            model_name='term',
+            name='modified',
             field=models.DateTimeField(auto_now=True),
         ),
     ]

@@ -6,203 +6,119 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
+
     dependencies = [
-        ("catalog", "0005_import_snapshots"),
+        ('catalog', '0005_import_snapshots'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name="ReviewQueueItem",
-            fields=[],
+            name='ReviewQueueItem',
+            fields=[
+            ],
             options={
-                "verbose_name": "review queue letter",
-                "verbose_name_plural": "review queue",
-                "proxy": True,
-                "indexes": [],
-                "constraints": [],
+                'verbose_name': 'review queue letter',
+                'verbose_name_plural': 'review queue',
+                'proxy': True,
+                'indexes': [],
+                'constraints': [],
             },
-            bases=("catalog.letter",),
+            bases=('catalog.letter',),
         ),
         migrations.AlterModelOptions(
-            name="letter",
-            options={
-                "ordering": ["volume__identifier", "number"],
-                "permissions": [
-                    ("publish_letter", "Can publish and withdraw letters"),
-                    ("review_letter", "Can approve, send back and assign letters"),
-                ],
-            },
+            name='letter',
+            options={'ordering': ['volume__identifier', 'number'], 'permissions': [('publish_letter', 'Can publish and withdraw letters'), ('review_letter', 'Can approve, send back and assign letters')]},
         ),
         migrations.AddField(
-            model_name="archivalsource",
-            name="modified",
+            model_name='archivalsource',
+            name='modified',
             field=models.DateTimeField(auto_now=True),
         ),
         migrations.AddField(
-            model_name="footnote",
-            name="modified",
+            model_name='footnote',
+            name='modified',
             field=models.DateTimeField(auto_now=True),
         ),
         migrations.AddField(
-            model_name="letter",
-            name="assigned_to",
-            field=models.ForeignKey(
-                blank=True,
-                help_text="The reviewer this letter waits for",
-                null=True,
-                on_delete=django.db.models.deletion.SET_NULL,
-                related_name="assigned_letters",
-                to=settings.AUTH_USER_MODEL,
-            ),
+            model_name='letter',
+            name='assigned_to',
+            field=models.ForeignKey(blank=True, help_text='The reviewer this letter waits for', null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='assigned_letters', to=settings.AUTH_USER_MODEL),
         ),
         migrations.AddField(
-            model_name="letter",
-            name="problem_count",
+            model_name='letter',
+            name='problem_count',
             field=models.PositiveIntegerField(db_index=True, default=0, editable=False),
         ),
         migrations.AddField(
-            model_name="letter",
-            name="provisional",
-            field=models.BooleanField(default=False, help_text="Published before full review; labelled so publicly"),
+            model_name='letter',
+            name='provisional',
+            field=models.BooleanField(default=False, help_text='Published before full review; labelled so publicly'),
         ),
         migrations.AddField(
-            model_name="revision",
-            name="target_id",
+            model_name='revision',
+            name='target_id',
             field=models.PositiveIntegerField(blank=True, db_index=True, null=True),
         ),
         migrations.AddField(
-            model_name="revision",
-            name="target_label",
+            model_name='revision',
+            name='target_label',
             field=models.CharField(blank=True, max_length=300),
         ),
         migrations.AddField(
-            model_name="revision",
-            name="target_model",
-            field=models.CharField(
-                blank=True, db_index=True, help_text="person, archivalsource, volume", max_length=30
-            ),
+            model_name='revision',
+            name='target_model',
+            field=models.CharField(blank=True, db_index=True, help_text='person, archivalsource, volume', max_length=30),
         ),
         migrations.AlterField(
-            model_name="letter",
-            name="status",
-            field=models.CharField(
-                choices=[
-                    ("draft", "Draft"),
-                    ("review", "In review"),
-                    ("approved", "Approved"),
-                    ("published", "Published"),
-                    ("withdrawn", "Withdrawn"),
-                ],
-                db_index=True,
-                default="draft",
-                max_length=12,
-            ),
+            model_name='letter',
+            name='status',
+            field=models.CharField(choices=[('draft', 'Draft'), ('review', 'In review'), ('approved', 'Approved'), ('published', 'Published'), ('withdrawn', 'Withdrawn')], db_index=True, default='draft', max_length=12),
         ),
         migrations.AlterField(
-            model_name="revision",
-            name="origin",
-            field=models.CharField(
-                choices=[
-                    ("editor", "Editor"),
-                    ("import", "Import"),
-                    ("forced", "Import (forced over an editor's value)"),
-                    ("conflict", "Import conflict (editor's value kept)"),
-                    ("merge", "People merged"),
-                    ("revert", "Reverted"),
-                    ("spreadsheet", "Spreadsheet import"),
-                ],
-                max_length=12,
-            ),
+            model_name='revision',
+            name='origin',
+            field=models.CharField(choices=[('editor', 'Editor'), ('import', 'Import'), ('forced', "Import (forced over an editor's value)"), ('conflict', "Import conflict (editor's value kept)"), ('merge', 'People merged'), ('revert', 'Reverted'), ('spreadsheet', 'Spreadsheet import')], max_length=12),
         ),
         migrations.CreateModel(
-            name="Erratum",
+            name='Erratum',
             fields=[
-                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
-                ("created", models.DateTimeField(auto_now_add=True)),
-                ("note", models.TextField()),
-                (
-                    "letter",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE, related_name="errata", to="catalog.letter"
-                    ),
-                ),
-                (
-                    "user",
-                    models.ForeignKey(
-                        blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, to=settings.AUTH_USER_MODEL
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('created', models.DateTimeField(auto_now_add=True)),
+                ('note', models.TextField()),
+                ('letter', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='errata', to='catalog.letter')),
+                ('user', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, to=settings.AUTH_USER_MODEL)),
             ],
             options={
-                "verbose_name_plural": "errata",
-                "ordering": ["created", "id"],
+                'verbose_name_plural': 'errata',
+                'ordering': ['created', 'id'],
             },
         ),
         migrations.CreateModel(
-            name="LetterProblem",
+            name='LetterProblem',
             fields=[
-                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
-                ("kind", models.CharField(db_index=True, max_length=30)),
-                ("detail", models.CharField(max_length=500)),
-                (
-                    "letter",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE, related_name="problems", to="catalog.letter"
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('kind', models.CharField(db_index=True, max_length=30)),
+                ('detail', models.CharField(max_length=500)),
+                ('letter', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='problems', to='catalog.letter')),
             ],
             options={
-                "ordering": ["letter", "kind", "id"],
+                'ordering': ['letter', 'kind', 'id'],
             },
         ),
         migrations.CreateModel(
-            name="Transition",
+            name='Transition',
             fields=[
-                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
-                ("created", models.DateTimeField(auto_now_add=True, db_index=True)),
-                (
-                    "from_status",
-                    models.CharField(
-                        choices=[
-                            ("draft", "Draft"),
-                            ("review", "In review"),
-                            ("approved", "Approved"),
-                            ("published", "Published"),
-                            ("withdrawn", "Withdrawn"),
-                        ],
-                        max_length=12,
-                    ),
-                ),
-                (
-                    "to_status",
-                    models.CharField(
-                        choices=[
-                            ("draft", "Draft"),
-                            ("review", "In review"),
-                            ("approved", "Approved"),
-                            ("published", "Published"),
-                            ("withdrawn", "Withdrawn"),
-                        ],
-                        max_length=12,
-                    ),
-                ),
-                ("comment", models.TextField(blank=True)),
-                (
-                    "letter",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE, related_name="transitions", to="catalog.letter"
-                    ),
-                ),
-                (
-                    "user",
-                    models.ForeignKey(
-                        blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, to=settings.AUTH_USER_MODEL
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('created', models.DateTimeField(auto_now_add=True, db_index=True)),
+                ('from_status', models.CharField(choices=[('draft', 'Draft'), ('review', 'In review'), ('approved', 'Approved'), ('published', 'Published'), ('withdrawn', 'Withdrawn')], max_length=12)),
+                ('to_status', models.CharField(choices=[('draft', 'Draft'), ('review', 'In review'), ('approved', 'Approved'), ('published', 'Published'), ('withdrawn', 'Withdrawn')], max_length=12)),
+                ('comment', models.TextField(blank=True)),
+                ('letter', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='transitions', to='catalog.letter')),
+                ('user', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, to=settings.AUTH_USER_MODEL)),
             ],
             options={
-                "ordering": ["-created", "-id"],
+                'ordering': ['-created', '-id'],
             },
         ),
     ]

@@ -4,24 +4,25 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
+
     dependencies = [
-        ("catalog", "0007_merge_roles"),
+        ('catalog', '0007_merge_roles'),
     ]
 
     operations = [
         migrations.AddField(
-            model_name="letter",
-            name="source_checksum",
+            model_name='letter',
+            name='source_checksum',
             field=models.CharField(blank=True, editable=False, max_length=64),
         ),
         migrations.AddField(
-            model_name="volume",
-            name="import_checksum",
+            model_name='volume',
+            name='import_checksum',
             field=models.CharField(blank=True, db_index=True, editable=False, max_length=64),
         ),
         migrations.AddField(
-            model_name="volume",
-            name="import_letters",
+            model_name='volume',
+            name='import_letters',
             field=models.PositiveIntegerField(blank=True, editable=False, null=True),
         ),
     ]

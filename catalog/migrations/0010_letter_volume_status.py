@@ -5,14 +5,15 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
+
     dependencies = [
-        ("catalog", "0009_merge_scale"),
+        ('catalog', '0009_merge_scale'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name="letter",
-            index=models.Index(fields=["volume", "status"], name="letter_volume_status"),
+            model_name='letter',
+            index=models.Index(fields=['volume', 'status'], name='letter_volume_status'),
         ),
     ]
