@@ -12,7 +12,8 @@ after. Every path that changes a letter's status, date, volume, number or people
 letters it touched:
 
 - saves and deletes of single records: the signals of :func:`connect_signals` (``Letter`` saved,
-  ``LetterPerson`` saved or deleted; a deleted letter or person takes its rows by cascade);
+  ``LetterPerson`` saved or deleted; a letter about to be deleted; a deleted person takes their
+  rows and counts by cascade);
 - the workflow's moves (``catalog.workflow.apply``: an ``update()``, no signal);
 - the import (``catalog.ingest.loader``: at the end of each volume, its written and published
   letters, and a skipped file's published drafts; signals are paused meanwhile);
@@ -190,7 +191,7 @@ def _apply(delta: Counter, kind: tuple) -> None:
         model.objects.filter(pk__in=[row.pk for row in emptied]).delete()
 
 
-def refresh_letters(letter_ids) -> int:
+def refresh_letters(letter_ids, *, gone: bool = False) -> int:
     """Replace the side-table rows of these letters from their current people and status, and move
     the correspondences by the difference of the letters' pairs before and after (in chunks of a
     thousand letters: six statements each on PostgreSQL, all set-based). Returns the rows written."""
@@ -204,7 +205,8 @@ def refresh_letters(letter_ids) -> int:
             pairs_delta.subtract(pairs)
             counts_delta.subtract(counts)
             _delete(chunk)
-            written += _insert(chunk)
+            if not gone:  # ``gone``: the letters are being deleted, their rows leave with them
+                written += _insert(chunk)
             pairs, counts = _tallies(chunk)
             pairs_delta.update(pairs)
             counts_delta.update(counts)
@@ -250,6 +252,12 @@ def _letter_saved(sender, instance, created=False, update_fields=None, raw=False
     refresh_letters([instance.pk])
 
 
+def _letter_deleting(sender, instance, **kwargs):
+    # Before the cascade takes the letter's rows away unseen: its counts go with them.
+    if not getattr(_paused, "value", False):
+        refresh_letters([instance.pk], gone=True)
+
+
 def _link_changed(sender, instance, raw=False, **kwargs):
     if raw or getattr(_paused, "value", False):
         return
@@ -257,8 +265,9 @@ def _link_changed(sender, instance, raw=False, **kwargs):
 
 
 def connect_signals() -> None:
-    from django.db.models.signals import post_delete, post_save
+    from django.db.models.signals import post_delete, post_save, pre_delete
 
     post_save.connect(_letter_saved, sender=Letter, dispatch_uid="catalog.person_letters:letter")
+    pre_delete.connect(_letter_deleting, sender=Letter, dispatch_uid="catalog.person_letters:letter-delete")
     post_save.connect(_link_changed, sender=LetterPerson, dispatch_uid="catalog.person_letters:link-save")
     post_delete.connect(_link_changed, sender=LetterPerson, dispatch_uid="catalog.person_letters:link-delete")

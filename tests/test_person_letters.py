@@ -156,3 +156,11 @@ def test_a_merge_moves_the_letters_and_correspondents_to_the_kept_person(client,
     assert data.correspondents[0] == {"slug": "zbigniew-brzezinski", "name": "Zbigniew Brzezinski", "count": 3}
     assert pair("zbigniew-brzezinski", "j-carter") == 3
     assert not Correspondence.objects.filter(other__slug="jimmy-carter").exists()
+
+
+def test_a_deleted_letter_leaves_the_counts(client, import_catalog):
+    Letter.objects.get(volume__identifier=V33, number=189).delete()
+    data = carter(client)
+    assert data.counts == {"sender": 1, "recipient": 4, "mentioned": 4}
+    assert (data.total, data.per_year) == (6, [(1977, 1), (1978, 4)])
+    assert pair("jimmy-carter", "zbigniew-brzezinski") == 2
