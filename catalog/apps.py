@@ -7,6 +7,7 @@ class CatalogConfig(AppConfig):
     verbose_name = "Catalog"
 
     def ready(self):
-        from catalog import caching
+        from catalog import caching, person_letters
 
         caching.connect_signals()  # saves and deletes of public records invalidate the page cache
+        person_letters.connect_signals()  # people's pages' side table follows single saves and deletes

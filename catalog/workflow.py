@@ -14,7 +14,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
 
-from catalog import caching
+from catalog import caching, person_letters
 from catalog.models import Erratum, Letter, Transition
 
 S = Letter.Status
@@ -97,6 +97,7 @@ def apply(move: Move, letters, user, comment: str = "") -> tuple[list[Letter], l
                 values["provisional"] = False
             Letter.objects.filter(pk__in=ids).update(**values)
             caching.invalidate("workflow move")  # update() sends no signal; a move may publish or withdraw
+            person_letters.refresh_letters(ids)  # people's pages count published letters only, at once
             if move.target == S.PUBLISHED:
                 Letter.objects.filter(pk__in=ids, published_at__isnull=True).update(published_at=now)
             Transition.objects.bulk_create(

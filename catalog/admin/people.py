@@ -13,7 +13,7 @@ from django.template.response import TemplateResponse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
-from catalog import caching, checks, locking, search
+from catalog import caching, checks, locking, person_letters, search
 from catalog.models import Letter, LetterPerson, Person, PersonIdentifier, Revision
 from catalog.resources import PersonResource
 
@@ -180,6 +180,7 @@ def merge_people(keep: Person, others: list[Person], user=None, comment: str = "
     )
     Person.objects.filter(pk__in=ids).delete()
     search.reindex_letters(affected)  # the people facets of the letters that changed hands
+    person_letters.refresh_letters(affected)  # people's pages: the kept person's letters and correspondents
     return revision
 
 

@@ -32,7 +32,7 @@ from django.db.models.base import ModelState
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from catalog import administrations, caching, checks, search
+from catalog import administrations, caching, checks, person_letters, search
 from catalog.annotating import reanchor_letter
 from catalog.body import flatten
 from catalog.models import (
@@ -1111,6 +1111,8 @@ class VolumeLoader:
         # The stored search index (catalog/search.py) of the letters written and not indexed with
         # their batch (the merged ones).
         search.reindex_letters(sorted(self.report.written_ids - self.indexed))
+        # People's pages' side table (catalog/person_letters.py): the letters written, and those published here.
+        person_letters.refresh_letters(self.report.written_ids | set(self.to_publish))
         # The file is skipped next time only if this import settled everything: a conflict (of a
         # letter, the volume, a term) is reported again by every import until an editor settles it.
         checksum = "" if self.report.conflicts else self.file_checksum
@@ -1138,7 +1140,9 @@ def load_volume(
     loader = VolumeLoader(
         parsed, publish=publish, force=force, user=user, source_format=source_format, file_checksum=file_checksum
     )
-    with transaction.atomic():
+    # People's pages' side table is refreshed once, at the volume's end (VolumeLoader.finish), not
+    # by a signal per letter saved.
+    with transaction.atomic(), person_letters.signals_paused():
         take_import_lock(parsed.source_path)
         report = loader.run(progress)
         caching.invalidate("import")  # on commit; nothing on a dry run's rollback
@@ -1198,6 +1202,8 @@ def skip_unchanged_file(
             )
             if report.published:
                 caching.invalidate("import")  # on commit; nothing on a dry run's rollback
+                # People's pages count them now (the letters this UPDATE published carry its ``now``).
+                person_letters.refresh_letters(letters.filter(published_at=now).values_list("pk", flat=True))
             if dry_run:
                 transaction.set_rollback(True)
     return report

@@ -11,7 +11,7 @@ from .letters import (
     ReviewQueueItem,
     Transition,
 )
-from .people import LetterPerson, Person, PersonIdentifier
+from .people import Correspondence, LetterPerson, Person, PersonCount, PersonIdentifier, PersonLetter
 from .reports import ErrorReport
 from .sources import ArchivalSource, SourceCitation
 from .volumes import Chapter, Term, Volume
@@ -21,6 +21,7 @@ __all__ = [
     "AnnotationQuerySet",
     "ArchivalSource",
     "Chapter",
+    "Correspondence",
     "CrossReference",
     "Erratum",
     "ErrorReport",
@@ -31,7 +32,9 @@ __all__ = [
     "LetterProblem",
     "LetterQuerySet",
     "Person",
+    "PersonCount",
     "PersonIdentifier",
+    "PersonLetter",
     "ReviewQueueItem",
     "Revision",
     "SourceCitation",

@@ -90,3 +90,73 @@ class LetterPerson(models.Model):
 
     def __str__(self):
         return f"{self.person} ({self.role})"
+
+
+class PersonLetter(models.Model):
+    """A published letter naming a person, in one role: a side table of ``LetterPerson`` for the
+    person's public page, with what it sorts and counts by (the letter's date, year, volume and
+    number), so that counting and paging a person's letters reads only this person's rows — never
+    the letters themselves. Only published letters have rows. Kept by
+    ``catalog.person_letters.refresh_letters`` (by letter: its rows are replaced), never edited."""
+
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="+", db_index=False)
+    letter = models.ForeignKey("catalog.Letter", on_delete=models.CASCADE, related_name="+", db_index=False)
+    role = models.CharField(max_length=10, choices=LetterPerson.Role.choices)
+    name_as_written = models.CharField(max_length=300, blank=True)
+    date_min = models.DateTimeField(null=True, blank=True)
+    year = models.SmallIntegerField(null=True, blank=True, help_text="Of date_min, in the project's time zone")
+    volume_identifier = models.CharField(max_length=64)
+    number = models.PositiveIntegerField()
+    # True on one row per person and letter (the first of its roles: sender, recipient, mentioned):
+    # letters per year and the total count each letter once without a COUNT(DISTINCT).
+    first = models.BooleanField(default=True)
+
+    class Meta:
+        indexes = [
+            # A role's count, and one page of it in date order (ascending: NULLS LAST on PostgreSQL,
+            # as the page sorts), from the index alone: the letter id is in it, so a deep page
+            # skips its OFFSET in the index.
+            models.Index(
+                fields=["person", "role", "date_min", "volume_identifier", "number", "letter"], name="personletter_page"
+            ),
+            models.Index(fields=["person", "year"], condition=models.Q(first=True), name="personletter_year"),
+            # a letter's rows (refresh; the other parties of a person's letters, for correspondents)
+            models.Index(fields=["letter", "role", "person"], name="personletter_letter"),
+        ]
+
+    def __str__(self):
+        return f"{self.person_id} {self.role} {self.letter_id}"
+
+
+class Correspondence(models.Model):
+    """How many published letters two people are both parties to (sender or recipient), kept with
+    ``PersonLetter`` by ``catalog.person_letters.refresh_letters`` (by difference: the letters'
+    pairs before and after), so that a person's top correspondents are read, not counted. Stored
+    both ways round (``person`` → ``other`` and back)."""
+
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="+", db_index=False)
+    other = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="+")
+    letters = models.PositiveIntegerField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["person", "other"], name="unique_correspondence")]
+
+    def __str__(self):
+        return f"{self.person_id} ↔ {self.other_id}: {self.letters}"
+
+
+class PersonCount(models.Model):
+    """A person's counts of published letters, kept with ``PersonLetter`` (by difference, as
+    ``Correspondence``): ``key`` is a role (``sender``, ``recipient``, ``mentioned``: the letters
+    naming them so) or ``y:<year>`` (letters of that year, ``y:`` undated: each letter once), so a
+    person's page reads its counts, chart and total in a few rows."""
+
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="+", db_index=False)
+    key = models.CharField(max_length=16)
+    n = models.PositiveIntegerField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["person", "key"], name="unique_person_count")]
+
+    def __str__(self):
+        return f"{self.person_id} {self.key}: {self.n}"

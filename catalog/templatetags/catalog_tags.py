@@ -1,6 +1,7 @@
 """Template helpers for the reader's pages: body rendering and the edition's formats."""
 
 from django import template
+from django.utils.html import format_html, format_html_join
 from django.utils.http import urlencode
 
 from catalog import rendering
@@ -87,3 +88,34 @@ def page_query(params, number):
 @register.filter
 def get_item(mapping, key):
     return (mapping or {}).get(key)
+
+
+@register.simple_tag
+def year_bars(chart):
+    """The bars of a person's letters-per-year chart (``queries.letters_per_year_chart``) as SVG:
+    built here rather than by the template language, which took most of a prolific person's page
+    (130 years × seven values, each looked up and localised); numbers are written as they are."""
+    if not chart:
+        return ""
+    every = chart["label_every"]
+    last = len(chart["bars"]) - 1
+    return format_html_join(
+        "\n",
+        '<g><title>{}: {}</title><rect x="{}" y="{}" width="{}" height="{}" class="bar"></rect>{}</g>',
+        (
+            (
+                bar["year"],
+                bar["count"],
+                bar["x"],
+                bar["y"],
+                bar["width"],
+                bar["height"],
+                format_html(
+                    '<text x="{}" y="{}" class="bar-label">{}</text>', bar["label_x"], chart["label_y"], bar["year"]
+                )
+                if i in (0, last) or i % every == 0
+                else "",
+            )
+            for i, bar in enumerate(chart["bars"])
+        ),
+    )
