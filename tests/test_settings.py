@@ -119,6 +119,7 @@ def test_sqlite_lets_readers_read_while_an_import_writes():
     assert json.loads(sqlite.stdout)["OPTIONS"] == {
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL",
         "timeout": 20,
+        "transaction_mode": "IMMEDIATE",
     }
     env["DATABASE_URL"] = "postgres://postgres@127.0.0.1:5432/letterbook"
     postgres = subprocess.run([sys.executable, "-c", SQLITE_PROBE], cwd=ROOT, env=env, capture_output=True, text=True)
