@@ -59,7 +59,7 @@ bench: install
 	$(PY) bench/run.py $(BENCH_ARGS)
 
 clean:
-	rm -rf $(VENV) letterbook.sqlite3 staticfiles
+	rm -rf $(VENV) letterbook.sqlite3 letterbook.sqlite3-wal letterbook.sqlite3-shm staticfiles
 
 # Beyond one machine, on loopback (root; not in CI): replica, pgbouncer, haproxy, two app servers, Redis.
 .PHONY: loopback

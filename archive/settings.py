@@ -279,6 +279,23 @@ for _database in DATABASES.values():
     _database["CONN_HEALTH_CHECKS"] = True  # a connection the pooler or a failover closed is replaced
     if DATABASE_POOLER == "pgbouncer":
         _database["DISABLE_SERVER_SIDE_CURSORS"] = True
+# SQLite (the default database, as with `make run`): write-ahead logging, so that readers (the editors'
+# pages, the progress of a running import) go on reading while one writer writes. An import holds one
+# transaction open to its end; in SQLite's default journal mode, once its changes outgrow SQLite's page
+# cache it locks every reader out until it commits, and the pages fail with "database is locked".
+# synchronous=NORMAL is the documented setting for WAL (durable across a crash of the application). A
+# write waits up to SQLITE_TIMEOUT seconds for another writer to finish (SQLite has one writer at a time),
+# and a transaction takes the write lock when it begins (transaction_mode IMMEDIATE): one that read
+# first and then wrote (the admin's save) would otherwise fail at once, without waiting, when another
+# writer is at work. Reads outside transactions (every page; Django's admin reads without one) never wait.
+SQLITE_TIMEOUT = 20
+for _database in DATABASES.values():
+    if _database["ENGINE"] == "django.db.backends.sqlite3":
+        _database.setdefault("OPTIONS", {}).update(
+            init_command="PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL",
+            timeout=SQLITE_TIMEOUT,
+            transaction_mode="IMMEDIATE",
+        )
 # Decides per request whether reads may go to the replica; needs request.user, so after authentication.
 MIDDLEWARE.insert(
     MIDDLEWARE.index("django.contrib.auth.middleware.AuthenticationMiddleware") + 1,

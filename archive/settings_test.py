@@ -32,6 +32,13 @@ MEDIA_ROOT = Path(tempfile.mkdtemp(prefix="letterbook-test-media-"))
 # (QuerySet.update in a test) and count queries; tests/test_caching.py and the permission walk turn
 # it on with the `page_cache` fixture (tests/conftest.py).
 PUBLIC_PAGE_CACHE = False
+# SQLite: the suite's database is a file, as with `make run`, not Django's default shared-cache in-memory
+# database, whose table locks differ from a file's: a browser test follows a running import's progress
+# while the import's transaction is open (tests/browser/test_import_flow.py).
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
+    DATABASES["default"]["TEST"] = {  # noqa: F405
+        "NAME": str(Path(tempfile.mkdtemp(prefix="letterbook-test-db-")) / "test.sqlite3")
+    }
 # A read replica that mirrors the test database (archive.routers): the router is off for the suite
 # and switched on by the tests that exercise it (tests/test_routers.py).
 DATABASES.setdefault("replica", {**DATABASES["default"], "TEST": {"MIRROR": "default"}})  # noqa: F405

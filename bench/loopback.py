@@ -5,13 +5,15 @@ save read back at once. Prints its figures; stops and removes everything it star
     make loopback                 # or: .venv/bin/python bench/loopback.py [--seconds 30] [--json PATH]
 
 Needs root (PostgreSQL's and pgbouncer's programs run as the ``postgres`` OS user), the primary
-PostgreSQL at 127.0.0.1:5432 (trust), Redis at 127.0.0.1:6379, and the Debian packages
-postgresql-15, pgbouncer, haproxy, wrk. Not part of CI. The shape:
+PostgreSQL at 127.0.0.1:5432 (trust), and the Debian packages postgresql-15, pgbouncer, haproxy, wrk,
+redis-server. Not part of CI. Its own Redis (port 6380) is configured as production's must be: a memory
+limit and eviction of the least recently used keys (``--maxmemory``, ``maxmemory-policy allkeys-lru``;
+README "Caching"), so that pages past the limit push out old ones instead of failing writes. The shape:
 
     wrk ──► haproxy :8100 ──► gunicorn app1 :8101 ─┐        ┌─► PostgreSQL primary :5432
             (health checks,   gunicorn app2 :8102 ─┼─► pgbouncer :6432 ─┤        │ streaming
              retries)                              │        └─► replica :5433 ◄───┘ replication
-                                                   └─► Redis :6379/14 (cache)
+                                                   └─► Redis :6380/14 (cache, allkeys-lru)
 
 One-off change to the primary, made here if needed and left in place: a ``host replication postgres
 127.0.0.1/32 trust`` line in its pg_hba.conf (``pg_basebackup`` and the replica's WAL stream connect
@@ -294,6 +296,23 @@ class Loopback:
         )
         wait_port(self.args.pgbouncer_port, process=self.processes["pgbouncer"])
 
+    def start_redis(self) -> None:
+        """The shared cache, as production's must be configured: bounded memory, least recently used
+        keys evicted (a full Redis with the default ``noeviction`` refuses every write)."""
+        self.processes["redis"] = subprocess.Popen(
+            ["redis-server", "--bind", HOST, "--port", str(self.args.redis_port), "--dir", str(self.work),
+             "--save", "", "--appendonly", "no", "--maxmemory", self.args.redis_maxmemory,
+             "--maxmemory-policy", "allkeys-lru"],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )  # fmt: skip
+        wait_port(self.args.redis_port, process=self.processes["redis"])
+        policy = subprocess.run(
+            ["redis-cli", "-p", str(self.args.redis_port), "CONFIG", "GET", "maxmemory-policy"],
+            check=True, capture_output=True, text=True,
+        ).stdout.split()  # fmt: skip
+        if policy != ["maxmemory-policy", "allkeys-lru"]:
+            raise SystemExit(f"Redis on port {self.args.redis_port} is not ours (maxmemory-policy {policy[1:]})")
+
     # -- the app servers and the balancer ------------------------------------------------------------
 
     def app_env(self, primary: str, replica: str | None) -> dict[str, str]:
@@ -307,7 +326,7 @@ class Loopback:
             "CSRF_COOKIE_SECURE": "0",
             "SECURE_HSTS_SECONDS": "0",
             "BEHIND_PROXY": "1",
-            "CACHE_URL": f"redis://{HOST}:6379/{self.args.redis_db}",
+            "CACHE_URL": f"redis://{HOST}:{self.args.redis_port}/{self.args.redis_db}",
             "DJANGO_SETTINGS_MODULE": "archive.settings",
         }
         if replica:
@@ -496,15 +515,17 @@ backend app
 
     def run(self) -> dict:
         args = self.args
-        for port in (args.port, args.port + 1, args.port + 2, args.pgbouncer_port, args.replica_port):
+        for port in (args.port, args.port + 1, args.port + 2, args.pgbouncer_port, args.replica_port, args.redis_port):
             if not port_free(port):
-                raise SystemExit(f"port {port} is in use: choose others (--port, --pgbouncer-port, --replica-port)")
+                raise SystemExit(
+                    f"port {port} is in use: choose others (--port, --pgbouncer-port, --replica-port, --redis-port)"
+                )
         self.check_primary()
         say(f"catalog into {DATABASE} on the primary ...")
         urls = self.prepare_catalog()
         self.start_replica()
         self.start_pgbouncer()
-        subprocess.run(["redis-cli", "-n", str(args.redis_db), "FLUSHDB"], check=True, stdout=subprocess.DEVNULL)
+        self.start_redis()
         self.start_app("app1", args.port + 1)
         self.start_app("app2", args.port + 2)
         self.start_haproxy()
@@ -560,7 +581,7 @@ backend app
         return self.figures
 
     def close(self) -> None:
-        for name in ("haproxy", "app1", "app2", "pgbouncer"):
+        for name in ("haproxy", "app1", "app2", "pgbouncer", "redis"):
             process = self.processes.get(name)
             if process is None or process.poll() is not None:
                 continue
@@ -589,9 +610,8 @@ backend app
         if self.database_created and not self.args.keep_database:
             with contextlib.suppress(Exception):
                 sql(PRIMARY_PORT, f'DROP DATABASE IF EXISTS "{DATABASE}" WITH (FORCE)')
-        subprocess.run(["redis-cli", "-n", str(self.args.redis_db), "FLUSHDB"], check=False, stdout=subprocess.DEVNULL)
         shutil.rmtree(self.work, ignore_errors=True)
-        say("stopped and removed: haproxy, app servers, pgbouncer, replica, its slot, the database, the cache")
+        say("stopped and removed: haproxy, app servers, pgbouncer, Redis, replica, its slot, the database")
 
 
 class Browser(Editor):
@@ -649,7 +669,9 @@ def main() -> int:
     parser.add_argument("--port", type=int, default=8100, help="haproxy; the app servers take the next two")
     parser.add_argument("--pgbouncer-port", type=int, default=6432)
     parser.add_argument("--replica-port", type=int, default=5433)
+    parser.add_argument("--redis-port", type=int, default=6380, help="the Redis this script starts")
     parser.add_argument("--redis-db", type=int, default=14)
+    parser.add_argument("--redis-maxmemory", default="256mb", help="its memory limit (allkeys-lru past it)")
     parser.add_argument("--volumes", type=int, default=0, help="also a synthetic corpus (catalog.synthetic)")
     parser.add_argument("--documents", type=int, default=None, help="documents per synthetic volume")
     parser.add_argument("--keep-database", action="store_true")
@@ -657,9 +679,17 @@ def main() -> int:
     args = parser.parse_args()
     if os.geteuid() != 0:
         raise SystemExit("run as root: PostgreSQL's and pgbouncer's programs are started as the postgres user")
-    for program in ("haproxy", "pgbouncer", "wrk", "redis-cli", str(PG_BIN / "pg_ctl"), "pg_basebackup"):
+    for program in (
+        "haproxy",
+        "pgbouncer",
+        "wrk",
+        "redis-server",
+        "redis-cli",
+        str(PG_BIN / "pg_ctl"),
+        "pg_basebackup",
+    ):
         if not shutil.which(program):
-            raise SystemExit(f"{program} not found (apt-get install postgresql-15 pgbouncer haproxy wrk redis-tools)")
+            raise SystemExit(f"{program} not found (apt-get install postgresql-15 pgbouncer haproxy wrk redis-server)")
 
     def interrupted(signum, frame):
         raise KeyboardInterrupt

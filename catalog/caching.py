@@ -8,8 +8,13 @@
   tokens carry an expiry time.
 - **Who**: a request that carries no session cookie (nobody logged in; staff always have one, so
   they never get a cached page and their pages — previews, admin links — are never stored).
-- **Key**: the catalog *generation*, the scheme, host and full path with its query string (which
-  carries every filter, page and ``format``), and the active language.
+- **Key**: the catalog *generation*, the scheme, host and path, the query parameters the view reads
+  (``QUERY_PARAMETERS``: filters, page, ``format``), sorted by name, and the active language. A request
+  with a parameter its view does not read (``?x=1``, ``?utm_source=…``) is served from the view and
+  never stored, so arbitrary query strings cannot fill the cache; the same parameters in another
+  order share one entry. The cache itself must evict when full (Redis: ``maxmemory`` with
+  ``maxmemory-policy allkeys-lru``; README "Caching"): filter values and searches are still
+  unbounded.
 - **Invalidation**: ``invalidate()`` bumps the generation when the transaction that changed the
   catalog commits; every page cached before is then unreachable (and expires after
   ``PUBLIC_PAGE_CACHE_TIMEOUT``). With a read replica, pages rendered in the few seconds after a bump
@@ -26,6 +31,7 @@ and delete of the catalog's public models; writes that bypass signals (``QuerySe
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import logging
 import threading
@@ -36,9 +42,10 @@ from django.core.cache import cache
 from django.db import transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.http import HttpResponse
+from django.urls import Resolver404, resolve
 from django.utils import translation
 from django.utils.cache import patch_vary_headers
-from django.utils.http import http_date
+from django.utils.http import http_date, urlencode
 
 logger = logging.getLogger(__name__)
 GENERATION_KEY = "catalog:generation"
@@ -75,6 +82,37 @@ CACHED_VIEWS = frozenset(
         "opendata:volume-ris",
     }
 )
+# The query parameters each cached view reads (a view not named reads none). The letter list and
+# the API's list read the letters' filters (catalog.queries.LetterFilter) and the page.
+LETTER_FILTERS = "letter filters"
+QUERY_PARAMETERS: dict[str, frozenset[str] | str] = {
+    "catalog:home": LETTER_FILTERS,
+    "catalog:letter-list": LETTER_FILTERS,
+    "api:letter-list": LETTER_FILTERS,
+    "catalog:letter": frozenset({"reported"}),
+    "catalog:volume": frozenset({"page"}),
+    "catalog:people-list": frozenset({"q", "format"}),
+    "catalog:person": frozenset({"sender_page", "recipient_page", "mentioned_page"}),
+    "catalog:source-browse": frozenset({"repository", "collection"}),
+    "annotations:collection": frozenset({"page"}),
+    "opendata:sitemap": frozenset({"p"}),
+    "opendata:sitemap-section": frozenset({"p"}),
+}
+
+
+@functools.cache
+def _letter_filters() -> frozenset[str]:
+    from catalog.queries import LetterFilter
+
+    return frozenset(LetterFilter.base_filters) | {"page"}
+
+
+def query_parameters(view_name: str) -> frozenset[str]:
+    """The query parameters the cached view ``view_name`` reads."""
+    parameters = QUERY_PARAMETERS.get(view_name, frozenset())
+    return _letter_filters() if parameters == LETTER_FILTERS else parameters
+
+
 # Headers of the view's response kept with the page (the outer middleware — security headers, CSP,
 # Permissions-Policy — adds its own to every response, cached or not).
 KEPT_HEADERS = ("Content-Type", "Content-Disposition", "X-Frame-Options", "Content-Language", "Link")
@@ -169,8 +207,22 @@ def connect_signals() -> None:
 # -- the middleware ---------------------------------------------------------------------------------
 
 
+def _cached_view(request) -> str | None:
+    """The name of the cached view the request's path leads to, if the request carries no query
+    parameter that view does not read; else None (the page is neither looked up nor stored)."""
+    try:
+        match = resolve(request.path_info, getattr(request, "urlconf", None))
+    except Resolver404:
+        return None
+    if match.view_name not in CACHED_VIEWS or not set(request.GET).issubset(query_parameters(match.view_name)):
+        return None
+    return match.view_name
+
+
 def _page_key(request, generation_value: int) -> str:
-    raw = "\n".join((request.scheme, request.get_host(), request.get_full_path(), translation.get_language() or ""))
+    # Sorted by name; a parameter's repeated values keep their order (a view may read them in order).
+    query = urlencode([(name, value) for name, values in sorted(request.GET.lists()) for value in values])
+    raw = "\n".join((request.scheme, request.get_host(), request.path, query, translation.get_language() or ""))
     return PAGE_KEY.format(generation=generation_value, digest=hashlib.sha256(raw.encode()).hexdigest())
 
 
@@ -186,6 +238,7 @@ def _may_store(request, response) -> bool:
     return (
         match is not None
         and match.view_name in CACHED_VIEWS
+        and set(request.GET).issubset(query_parameters(match.view_name))
         and response.status_code == 200
         and not response.streaming
         and not response.cookies
@@ -212,7 +265,7 @@ class PublicPageCacheMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        if not _may_serve(request):
+        if not _may_serve(request) or _cached_view(request) is None:
             return self.get_response(request)
         try:
             key = _page_key(request, generation())

@@ -7,7 +7,10 @@ the browser is all or nothing, every volume in one outer transaction, so a faile
 
 Progress (documents done of the total, rate, ETA) and a heartbeat go to a small JSON file beside the
 run's files, not to the database: the import holds its transaction open until the end, and SQLite
-lets no other connection write meanwhile. A run still ``running`` whose heartbeat is older than
+lets no other connection write meanwhile. The run's page reads its progress, the run and the editor's
+session while the import writes: PostgreSQL lets it, and SQLite too in write-ahead logging
+(``journal_mode=WAL``, archive/settings.py; in its default journal mode the import would lock every
+reader out once its changes outgrow SQLite's page cache). A run still ``running`` whose heartbeat is older than
 ``IMPORT_STALE_AFTER`` seconds lost its worker (killed, machine restarted): ``fail_stale_runs`` marks
 it failed; its transaction died with the worker's connection, so nothing of it was written.
 """

@@ -92,6 +92,50 @@ def test_the_query_string_is_part_of_the_key(import_seeds, page_cache):
     assert len(reader.get("/letters/?volume=" + V04).context["rows"]) == 1
 
 
+def test_a_page_with_a_parameter_it_does_not_read_is_never_stored(import_seeds, page_cache):
+    """Arbitrary query strings (?x=1, ?x=2, …) cannot fill the cache: served from the view, not stored."""
+    reader = Client()
+    for url in ["/letters/?x=1", "/letters/?x=2", f"{D193}?utm_source=feed", "/letters/?volume=" + V04 + "&x=1"]:
+        first = reader.get(url)
+        assert (first.status_code, "Cache-Control" in first) == (200, False), url
+        assert reader.get(url).context is not None, url  # rendered again: nothing was stored
+    assert len(reader.get("/letters/?volume=" + V04 + "&x=1").context["rows"]) == 1  # the view ignores x
+
+
+def test_the_key_is_the_parameters_a_page_reads_in_a_canonical_order(
+    import_seeds, page_cache, django_assert_num_queries
+):
+    reader = Client()
+    first = reader.get(f"/letters/?volume={V04}&volume={V33}&doc_type=letter")
+    assert first["Cache-Control"] == "public, no-cache"
+    assert first.context["page"].paginator.count == 2
+    with django_assert_num_queries(0):  # the same parameters in another order: the same entry
+        second = reader.get(f"/letters/?doc_type=letter&volume={V04}&volume={V33}")
+    assert (second.status_code, second.content) == (200, first.content)
+    # Each cached view's own parameters: the people list's search and format, a person's lists' pages.
+    reader.get("/people/?q=brez&format=json")
+    with django_assert_num_queries(0):
+        assert reader.get("/people/?format=json&q=brez").json() == reader.get("/people/?q=brez&format=json").json()
+    reader.get("/people/jimmy-carter/?sender_page=1")
+    with django_assert_num_queries(0):
+        assert reader.get("/people/jimmy-carter/?sender_page=1").status_code == 200
+
+
+def test_a_filtered_page_is_cached_and_invalidated_on_publish(
+    import_seeds, page_cache, superuser, django_capture_on_commit_callbacks
+):
+    d193 = Letter.objects.get(volume__identifier=V33, number=193)
+    Letter.objects.filter(pk=d193.pk).update(status=Letter.Status.DRAFT)  # before anything is cached
+    reader = Client()
+    url = f"/letters/?volume={V33}&sort=date"
+    assert reader.get(url).context["page"].paginator.count == 0
+    assert reader.get(url).context is None  # from the cache
+    with django_capture_on_commit_callbacks(execute=True):
+        move("publish_provisionally", d193, superuser)
+    assert reader.get(url).context["page"].paginator.count == 1
+    assert reader.get(url).context is None
+
+
 def test_the_letter_page_carries_no_csrf_token_and_sets_no_cookie(import_seeds, page_cache):
     response = Client().get(D193)
     assert "csrfmiddlewaretoken" not in body(response)
@@ -346,3 +390,59 @@ def test_without_a_replica_there_is_no_grace(page_cache, settings):
     settings.DATABASE_ROUTERS = []
     settings.PUBLIC_PAGE_CACHE_REPLICA_GRACE = 60
     assert caching.replica_grace() == 0.0
+
+
+def _links_and_forms(html: str) -> list[tuple[str, set[str]]]:
+    """(path, query parameter names) of every link with a query string and of every GET form."""
+    from html.parser import HTMLParser
+    from urllib.parse import parse_qs, urlsplit
+
+    found = []
+
+    class Parser(HTMLParser):
+        form = None
+
+        def handle_starttag(self, tag, attrs):
+            attrs = dict(attrs)
+            if tag == "a" and "?" in (attrs.get("href") or ""):
+                url = urlsplit(attrs["href"])
+                found.append((url.path, set(parse_qs(url.query, keep_blank_values=True))))
+            elif tag == "form" and (attrs.get("method") or "get").lower() == "get":
+                self.form = (urlsplit(attrs.get("action") or "").path, set())
+                found.append(self.form)
+            elif tag in ("input", "select", "button", "textarea") and self.form and attrs.get("name"):
+                self.form[1].add(attrs["name"])
+
+        def handle_endtag(self, tag):
+            if tag == "form":
+                self.form = None
+
+    Parser().feed(html)
+    return found
+
+
+def test_every_link_and_form_of_the_public_pages_stays_cacheable(import_catalog):
+    """The site's own links and search forms carry only parameters their view reads (else their pages
+    would never be stored): a guard for ``caching.QUERY_PARAMETERS``."""
+    from django.urls import resolve
+
+    pages = [
+        "/letters/",
+        f"/letters/?volume={V33}&sort=date",
+        "/letters/?q=Brezhnev",
+        f"/volumes/{V33}/",
+        "/people/",
+        "/people/jimmy-carter/",
+        "/sources/",
+        D193,
+    ]
+    checked = 0
+    for page in pages:
+        response = Client().get(page)
+        assert response.status_code == 200, page
+        for path, names in _links_and_forms(body(response)):
+            view = resolve(path or page.split("?")[0]).view_name
+            if view in caching.CACHED_VIEWS:
+                assert names <= caching.query_parameters(view), (page, path, names)
+                checked += 1
+    assert checked > 20

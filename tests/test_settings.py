@@ -100,3 +100,40 @@ def test_replica_url_adds_the_replica_and_the_router_behind_pgbouncer():
     assert values["mirror"] == "default"  # in tests, the replica is the test database
     assert values["cursors"] == [True, True]
     assert values["age"] == [300, 300]
+
+
+SQLITE_PROBE = (
+    "import django, json; django.setup(); from django.conf import settings as s; "
+    "print(json.dumps({k: s.DATABASES['default'].get('OPTIONS', {}) for k in ['OPTIONS']}))"
+)
+
+
+def test_sqlite_lets_readers_read_while_an_import_writes():
+    """A file SQLite database in write-ahead logging, a writer waiting for another (`make run`);
+    a PostgreSQL database is given no SQLite option."""
+    import json
+
+    env = {k: v for k, v in os.environ.items() if k not in {"DEBUG", "SECRET_KEY", "DATABASE_URL"}}
+    env.update(DEBUG="1", DJANGO_SETTINGS_MODULE="archive.settings")
+    sqlite = subprocess.run([sys.executable, "-c", SQLITE_PROBE], cwd=ROOT, env=env, capture_output=True, text=True)
+    assert json.loads(sqlite.stdout)["OPTIONS"] == {
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL",
+        "timeout": 20,
+        "transaction_mode": "IMMEDIATE",
+    }
+    env["DATABASE_URL"] = "postgres://postgres@127.0.0.1:5432/letterbook"
+    postgres = subprocess.run([sys.executable, "-c", SQLITE_PROBE], cwd=ROOT, env=env, capture_output=True, text=True)
+    assert json.loads(postgres.stdout)["OPTIONS"] == {}
+
+
+def test_the_suites_sqlite_database_is_a_file_in_write_ahead_logging(db):
+    from django.db import connection
+
+    if connection.vendor != "sqlite":
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("PRAGMA journal_mode")
+        assert cursor.fetchone()[0] == "wal"
+        cursor.execute("PRAGMA busy_timeout")
+        assert cursor.fetchone()[0] == 20_000
+    assert not connection.is_in_memory_db()

@@ -228,3 +228,38 @@ def test_footnote_versions_move_on_save(d193):
     note.text += " x"
     note.save()
     assert locking.token(Footnote.objects.get(pk=note.pk)) != before
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_an_editors_save_while_an_import_writes_waits_for_it_then_succeeds(transactional_db, import_seeds):
+    """SQLite has one writer at a time: a transaction that reads, then writes (the admin's save) waits
+    for the import's transaction (transaction_mode IMMEDIATE) instead of failing at once with
+    "database is locked" when it would turn from reader into writer (archive/settings.py). On
+    PostgreSQL: row locks only, nothing waits."""
+    from django.db import connections
+
+    writing, release = threading.Event(), threading.Event()
+
+    def importer():  # a running import: an open transaction that has written
+        try:
+            with transaction.atomic():
+                Volume.objects.filter(identifier="frus1981-88v04").update(title="Imported")
+                writing.set()
+                release.wait(10)
+        finally:
+            connections.close_all()
+
+    thread = threading.Thread(target=importer)
+    thread.start()
+    try:
+        assert writing.wait(10)
+        threading.Timer(1.0, release.set).start()  # the import commits a second from now
+        with transaction.atomic():
+            letter = Letter.objects.get(volume__identifier="frus1969-76v33", number=193)
+            letter.title = "Edited while an import wrote"
+            letter.save(update_fields=["title"])
+    finally:
+        release.set()
+        thread.join()
+    assert Letter.objects.get(number=193).title == "Edited while an import wrote"
+    assert Volume.objects.get(identifier="frus1981-88v04").title == "Imported"

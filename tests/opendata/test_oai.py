@@ -293,3 +293,25 @@ def test_withdrawn_letter_is_a_deleted_record_and_drafts_are_never_harvested(cli
 def test_query_count_per_page_is_fixed(client, many_letters, django_assert_max_num_queries):
     with django_assert_max_num_queries(4):  # page, senders, count (+ savepoint-free)
         harvest(client, verb="ListRecords", metadataPrefix="oai_dc")
+
+
+@pytest.mark.parametrize("method", ["get", "post"])
+@pytest.mark.parametrize(
+    "params,code",
+    [
+        ({"verb": "listrecords"}, "badVerb"),
+        ({"verb": "Identify\u00e9"}, "badVerb"),
+        ({"verb": "ListRecords", "resumptionToken": ""}, "badResumptionToken"),
+        ({"verb": "ListRecords", "resumptionToken": "a:b:c"}, "badResumptionToken"),
+        ({"verb": "ListRecords", "resumptionToken": ".eJyrVkosLlayUkpKTC0qSgUAJmAFJA:1r:xyz"}, "badResumptionToken"),
+        ({"verb": "ListIdentifiers", "resumptionToken": "x" * 4000}, "badResumptionToken"),
+        ({"verb": "ListRecords", "metadataPrefix": "oai_dc", "from": "0000-01-01"}, "badArgument"),
+        ({"verb": "ListRecords", "metadataPrefix": "oai_dc", "until": "0001-01-01"}, "noRecordsMatch"),
+        ({"verb": "ListRecords", "metadataPrefix": "oai_dc", "from": "9999-12-31"}, "noRecordsMatch"),
+        ({"verb": "ListRecords", "metadataPrefix": "oai_dc", "from": "9999-12-31T23:59:59Z"}, "noRecordsMatch"),
+        ({"verb": "GetRecord", "metadataPrefix": "oai_dc", "identifier": D328[:-3] + "9" * 30}, "idDoesNotExist"),
+    ],
+)
+def test_a_bad_verb_token_or_argument_is_a_clean_oai_error(client, d328, method, params, code):
+    """Never a server error: an OAI-PMH error, in an OAI-PMH response with status 200, by GET or POST."""
+    assert error_code(harvest(client, method, **params)) == code
