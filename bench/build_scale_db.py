@@ -13,6 +13,11 @@ skipped, copies that exist are kept (``--fresh`` drops everything and starts aga
 
 Disk: about 16 KB a letter in PostgreSQL (300k ≈ 5 GB per copy) plus the TEI files in ``--out``.
 
+On a loaded machine, helpers can import into the same work database beside the main build
+(``--helper``: the plan's volumes from the end, stopping before it meets the main build;
+``--helper-alone --helper-from N`` when no main build runs); see :func:`helper_main`. A rerun of
+the main build then imports what is left and makes the copies.
+
 Large sizes by replication (``--replicate-from``). The real importer runs at 55–120 documents a
 second on this machine's one free core: 300k letters would take 45–90 minutes. So the large sizes are
 built from a base imported by the real importer, whose volumes are cloned whole in set-based SQL:
