@@ -118,8 +118,21 @@ def query_parameters(view_name: str) -> frozenset[str]:
 KEPT_HEADERS = ("Content-Type", "Content-Disposition", "X-Frame-Options", "Content-Language", "Link")
 
 # Models whose saves and deletes never change a public page: history, jobs, readers' reports,
-# the review queue's stored problems and workflow records (a move also updates its letters).
-IGNORED_MODELS = frozenset({"revision", "importrun", "errorreport", "letterproblem", "transition"})
+# the review queue's stored problems and workflow records (a move also updates its letters), and
+# people's pages' side tables (catalog/person_letters.py: derived from letters whose own change
+# already bumps the generation).
+IGNORED_MODELS = frozenset(
+    {
+        "revision",
+        "importrun",
+        "errorreport",
+        "letterproblem",
+        "transition",
+        "personletter",
+        "personcount",
+        "correspondence",
+    }
+)
 
 _pending = threading.local()  # this thread's transaction changed the catalog: bump on its commit
 
