@@ -141,6 +141,7 @@ def main() -> None:
         conn.execute("VACUUM ANALYZE")
     print(f"{time.monotonic() - started:7.1f}s rows written; reindexing (catalog.search.reindex_letters)", flush=True)
     os.environ["DATABASE_URL"] = args.dsn
+    os.environ.setdefault("DEBUG", "1")  # settings refuse DEBUG off without a SECRET_KEY
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "archive.settings")
     import django
 

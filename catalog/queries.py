@@ -314,6 +314,12 @@ class LetterFilter(django_filters.FilterSet):
             queryset = self.filter_queryset(queryset, exclude=names)
         return queryset
 
+    def by_relevance(self) -> bool:
+        """Sorted by relevance: a query, and the relevance sort chosen or no sort chosen."""
+        data = self.cleaned()
+        sort = data.get("sort") or ""
+        return bool(search.parse(data.get("q") or "")) and sort in ("", "relevance")
+
     def sorted_qs(self) -> QuerySet:
         queryset = self.qs
         data = self.cleaned()
@@ -594,13 +600,11 @@ def stored_facets(letter_filter: LetterFilter) -> tuple[dict[str, list[dict]], i
             RawSQL(f'"catalog_letter"."facet_keys" && {sql}', params, output_field=BooleanField())  # noqa: S611
             for sql, params in selections
         ]
-        own_counts = None
+        kept_prefix = ""
         if plain and len(active) == 1:
-            # The selected facet's own counts are over every published letter: the kept counts.
-            prefix = FACET_KEY_PREFIX[active[0][0]]
-            own_counts, _ = _read_counts(
-                cursor, "SELECT key, n FROM catalog_facetcount WHERE key LIKE %s", [prefix + ":%"]
-            )
+            # The selected facet's own counts are over every published letter: the kept counts
+            # (joined to the pass below); the pass covers the selected letters only.
+            kept_prefix = FACET_KEY_PREFIX[active[0][0]]
             base = base.filter(matches[0])
             active, matches = [], []
         elif len(active) >= 2:
@@ -641,9 +645,14 @@ def stored_facets(letter_filter: LetterFilter) -> tuple[dict[str, list[dict]], i
             ) AS keyed
             GROUP BY k
         """  # noqa: S608
+        if kept_prefix:
+            sql = f"""
+                SELECT k, n FROM ({sql}) AS passed (k, n) WHERE k NOT LIKE %s
+                UNION ALL
+                SELECT key, n FROM catalog_facetcount WHERE key LIKE %s
+            """  # noqa: S608
+            inner_params = (*inner_params, kept_prefix + ":%", kept_prefix + ":%")
         counts, total = _read_counts(cursor, sql, inner_params)
-        if own_counts is not None:
-            counts[prefix] = own_counts[prefix]
     return _facet_rows(counts), total
 
 
@@ -1316,6 +1325,16 @@ def letter_results(params, per_page: int, page_number) -> dict:
     else:
         facet_rows = facets(letter_filter)
     page = paginator.get_page(page_number)
+    ordered = page.object_list
+    if (
+        paginator.count > search.RANKED_SLICE_FROM
+        and letter_filter.by_relevance()
+        and search.orders_by_distance(ordered)
+    ):
+        # RUM: the page's rows from the top hits in the index's order (catalog.search.ranked_slice);
+        # a few thousand hits are sorted faster whole, in one statement less.
+        bottom = (page.number - 1) * per_page
+        page.object_list = search.ranked_slice(letter_filter.sorted_qs(), bottom, bottom + per_page, DATE_ORDER)
     letters = list(page.object_list)
     chips = active_chips(letter_filter, facet_rows)
     q, scope = data.get("q") or "", data.get("scope") or "all"

@@ -410,6 +410,37 @@ def relevance_order(queryset: QuerySet) -> tuple:
     return (F("rank").desc(),)
 
 
+def orders_by_distance(queryset: QuerySet) -> bool:
+    return "distance" in queryset.query.annotations
+
+
+RANKED_SLICE_FROM = 2000  # hits; below, one sort of every hit is cheap (and one statement less)
+
+
+def ranked_slice(queryset: QuerySet, bottom: int, top: int, tie_order: tuple, extra: int = 50) -> list:
+    """``queryset.order_by(distance, *tie_order)[bottom:top]`` (a relevance-sorted page) without
+    sorting every hit: PostgreSQL cannot read RUM's order and then break ties by date, so it would
+    compute the distance of every hit (read every vector) and sort them. Instead the top hits come
+    in the index's order (ids and distances only, ``LIMIT top + extra``); when the last of them is
+    farther than the ``top``-th, every hit tied with the ``top``-th is among them, and the page is
+    sorted out of those candidates alone. Otherwise (more ties than ``extra``) the extra grows,
+    and after three tries the plain sort answers. Exact either way."""
+    if top <= bottom:
+        return []
+    extra = max(extra, top)
+    for _ in range(3):
+        limit = top + extra
+        rows = list(queryset.annotate(d=F("distance")).order_by("d").values_list("pk", "d")[:limit])
+        if len(rows) < limit or rows[top - 1][1] < rows[-1][1]:
+            if len(rows) <= bottom:
+                return []
+            cutoff = rows[min(top, len(rows)) - 1][1]
+            ids = [pk for pk, distance in rows if distance <= cutoff]
+            return list(queryset.filter(pk__in=ids).order_by("distance", *tie_order)[bottom:top])
+        extra *= 4
+    return list(queryset.order_by("distance", *tie_order)[bottom:top])
+
+
 def _highlight_plain(text: str, words: list[str]) -> SafeString:
     """The text escaped, with each occurrence of the words in <mark> (matched on the raw text, so a
     word can never fall inside an escaped entity)."""
@@ -458,10 +489,10 @@ def snippets(letter_ids: list[int], q, scope: str = "all") -> dict[int, list[Sni
             "fragment_delimiter": " … ",
         }
         if scope != "footnotes":
+            # The stored vector's heading and body lexemes pick the letters (no text parsed twice).
             rows = (
                 Letter.objects.filter(pk__in=letter_ids)
-                .annotate(fts=search_vector())
-                .filter(fts=query)
+                .filter(SearchVectorExact(ScopedVector(stored_vector(), SCOPE_WEIGHTS["body"]), query))
                 .annotate(snippet=SearchHeadline("body_text", query, **options))
                 .values_list("pk", "snippet")
             )

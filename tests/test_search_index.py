@@ -212,3 +212,26 @@ def test_no_rum_elsewhere(import_seeds):
     assert search_module.rum_index() is False
     hits = search(Letter.objects.all(), "Brezhnev")
     assert search_module.relevance_order(hits)[0].expression.name == "rank"
+
+
+@postgres_only
+@pytest.mark.parametrize("word", ["President", "Brezhnev", "SALT"])
+def test_a_ranked_page_from_the_top_hits_is_the_fully_sorted_page(import_catalog, word):
+    """``ranked_slice`` (RUM) gives exactly what sorting every hit gives, ties broken by date,
+    volume and number — also when the ties run past the first candidates (``extra`` of 1)."""
+    from catalog import search as search_module
+    from catalog.queries import DATE_ORDER, list_letters
+
+    search_module.forget_rum()
+    try:
+        if not search_module.rum_index():
+            pytest.skip("no rum extension here")
+        hits = search(list_letters(), word)
+        every = list(hits.order_by("distance", *DATE_ORDER).values_list("pk", flat=True))
+        assert len(every) >= 3
+        for bottom, top in [(0, 1), (0, 3), (1, 4), (2, len(every)), (0, len(every) + 5), (len(every), len(every) + 2)]:
+            for extra in (1, 50):
+                page = search_module.ranked_slice(hits, bottom, top, DATE_ORDER, extra=extra)
+                assert [letter.pk for letter in page] == every[bottom:top], (bottom, top, extra)
+    finally:
+        search_module.forget_rum()
