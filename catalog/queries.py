@@ -630,9 +630,14 @@ def stored_facets(letter_filter: LetterFilter) -> tuple[dict[str, list[dict]], i
             f"WHEN NOT coalesce({m}, false) THEN " + own_keys.format(FACET_KEY_PREFIX[name])
             for m, (name, _) in zip(flags, active, strict=True)
         )
-        keys = f"CASE WHEN fails = 0 THEN fk || '{{#}}'::text[] {own} END" if active else "fk || '{#}'::text[]"
-        # No CTE (it would keep PostgreSQL from scanning in parallel): the letters passing every
-        # filter carry one more key, "#", whose count is the number of results.
+        # The number of results: every letter's keys hold exactly one ``vol:`` key, so the letters
+        # passing every filter are counted by the volume keys (of the selected volumes when that
+        # facet is selected: the others' come from letters failing it); a letter not indexed yet
+        # (no keys) counts as "#". No "#" appended to every letter's keys: that array copy cost
+        # 40% of the pass (1.4 s against 1.0 s for 2.3 M keys, measured).
+        passed = "CASE WHEN cardinality(fk) > 0 THEN fk ELSE '{#}'::text[] END"
+        keys = f"CASE WHEN fails = 0 THEN {passed} {own} END" if active else passed
+        # No CTE (it would keep PostgreSQL from scanning in parallel).
         sql = f"""
             SELECT k, count(*)
             FROM (
@@ -652,8 +657,10 @@ def stored_facets(letter_filter: LetterFilter) -> tuple[dict[str, list[dict]], i
                 SELECT key, n FROM catalog_facetcount WHERE key LIKE %s
             """  # noqa: S608
             inner_params = (*inner_params, kept_prefix + ":%", kept_prefix + ":%")
-        counts, total = _read_counts(cursor, sql, inner_params)
-    return _facet_rows(counts), total
+        counts, unindexed = _read_counts(cursor, sql, inner_params)
+    rows = _facet_rows(counts)
+    selected = set(data.get("volume") or [])
+    return rows, unindexed + sum(r["count"] for r in rows["volume"] if not selected or r["value"] in selected)
 
 
 def _facet_rows(counts: dict[str, dict[str, int]], limit: int = FACET_LIMIT) -> dict[str, list[dict]]:
