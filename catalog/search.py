@@ -423,12 +423,13 @@ def ranked_slice(queryset: QuerySet, bottom: int, top: int, tie_order: tuple, ex
     compute the distance of every hit (read every vector) and sort them. Instead the top hits come
     in the index's order (ids and distances only, ``LIMIT top + extra``); when the last of them is
     farther than the ``top``-th, every hit tied with the ``top``-th is among them, and the page is
-    sorted out of those candidates alone. Otherwise (more ties than ``extra``) the extra grows,
-    and after three tries the plain sort answers. Exact either way."""
+    sorted out of those candidates alone. Otherwise (more ties than ``extra``) the extra grows
+    eightfold once, then the plain sort answers (thousands of equal scores: a planted phrase).
+    Exact either way."""
     if top <= bottom:
         return []
     extra = max(extra, top)
-    for _ in range(3):
+    for _ in range(2):
         limit = top + extra
         rows = list(queryset.annotate(d=F("distance")).order_by("d").values_list("pk", "d")[:limit])
         if len(rows) < limit or rows[top - 1][1] < rows[-1][1]:
@@ -437,7 +438,7 @@ def ranked_slice(queryset: QuerySet, bottom: int, top: int, tie_order: tuple, ex
             cutoff = rows[min(top, len(rows)) - 1][1]
             ids = [pk for pk, distance in rows if distance <= cutoff]
             return list(queryset.filter(pk__in=ids).order_by("distance", *tie_order)[bottom:top])
-        extra *= 4
+        extra *= 8
     return list(queryset.order_by("distance", *tie_order)[bottom:top])
 
 
