@@ -366,6 +366,13 @@ class LetterFilter(django_filters.FilterSet):
         return self._people(queryset, value)
 
     def filter_repository(self, queryset, name, value):
+        if connection.vendor == "postgresql":
+            # The stored facet keys (GIN): the join through citations and sources was planned
+            # for 855 sources of a repository that has 84,660 (1.1 s a page at 300k letters).
+            sql, params = _selection_keys("repository", value)
+            return queryset.filter(
+                RawSQL(f'"catalog_letter"."facet_keys" && {sql}', params, output_field=BooleanField())  # noqa: S611
+            )
         condition = Q()
         for repository in value:
             condition |= Q(source__repository__iexact=repository)
@@ -524,9 +531,12 @@ def _selection_keys(name: str, values: list[str]) -> tuple[str, list]:
         sql = f"ARRAY(SELECT '{prefix}:' || p.id FROM catalog_person p WHERE p.slug = ANY(%s))"  # noqa: S608 - fixed prefix
         return sql, [values]
     if name == "repository":
+        # The repositories' keys as written, matched case-insensitively among the kept counts'
+        # (every repository of a published letter; a few dozen keys) rather than among every
+        # archival source (84k rows scanned for each use, ~90 ms, at 300k letters).
         sql = (
-            "ARRAY(SELECT DISTINCT 'repo:' || s.repository FROM catalog_archivalsource s"
-            " WHERE UPPER(s.repository::text) IN (SELECT UPPER(x) FROM unnest(%s::text[]) x))"
+            "ARRAY(SELECT c.key FROM catalog_facetcount c WHERE c.n > 0 AND c.key LIKE 'repo:%%'"
+            " AND UPPER(substr(c.key, 6)) IN (SELECT UPPER(x) FROM unnest(%s::text[]) x))"
         )
         return sql, [values]
     if name == "year":
