@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import collections
+import os
 import re
 import sys
 import time
@@ -41,9 +42,9 @@ def vocabulary() -> list[str]:
 
 SQL = """
 INSERT INTO catalog_volume (identifier, title, series, subseries, volume_number, editors, year_published,
-                            created, modified, import_snapshot)
+                            created, modified, import_snapshot, import_checksum)
 SELECT 'frus-syn-' || v, 'Synthetic volume ' || v, 'Foreign Relations of the United States', '',
-       'Volume ' || v, '[]', 2000, now(), now(), '{}'
+       'Volume ' || v, '[]', 2000, now(), now(), '{}', ''
 FROM generate_series(1, %(volumes)s) v;
 
 INSERT INTO catalog_person (display_name, sort_name, match_key, slug, titles, description, aliases, external_ids,
@@ -58,7 +59,7 @@ FROM generate_series(1, 5000) s;
 
 INSERT INTO catalog_letter (number, xml_id, title, doc_type, date_min, date_max, date_precision, place, dateline,
     classification, page_start, page_end, body, body_text, status, published_at, import_snapshot,
-    import_checksum, created, modified, volume_id, problem_count, provisional, administration)
+    import_checksum, source_checksum, created, modified, volume_id, problem_count, provisional, administration)
 SELECT n, 'd' || n,
        initcap(dt) || ' From Person ' || (1 + (g * 7) %% 20000) || ' to Person ' || (1 + (g * 13) %% 20000)
            || ' ' || (%(words)s::text[])[17 + floor(pow(random(), 2) * 300)::int + g * 0],
@@ -68,7 +69,7 @@ SELECT n, 'd' || n,
           FROM generate_series(1, 300 + g * 0) k)
          || CASE WHEN g %% 50 = 0 THEN ' the strategic arms limitation talks' ELSE '' END
          || CASE WHEN g %% 7500 = 3 THEN ' zeppelinoid' ELSE '' END,
-       'published', now(), '{"body_text": "x"}', '', now(), now(), vol.id, 0, false, adm
+       'published', now(), '{"body_text": "x"}', '', '', now(), now(), vol.id, 0, false, adm
 FROM (
   SELECT g, 1 + (g - 1) / %(per_volume)s AS vnum, 1 + (g - 1) %% %(per_volume)s AS n,
          (ARRAY['telegram','memorandum','letter','memorandum of conversation','editorial note','minutes',
@@ -137,6 +138,18 @@ def main() -> None:
             for a in sorted(ADMINISTRATIONS, key=lambda a: a.start, reverse=True)
         )
         conn.execute(ADMIN_SQL.format(cases=cases))
+        conn.execute("VACUUM ANALYZE")
+    print(f"{time.monotonic() - started:7.1f}s rows written; reindexing (catalog.search.reindex_letters)", flush=True)
+    os.environ["DATABASE_URL"] = args.dsn
+    os.environ.setdefault("DEBUG", "1")  # settings refuse DEBUG off without a SECRET_KEY
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "archive.settings")
+    import django
+
+    django.setup()
+    from catalog import search
+
+    search.rebuild_index()  # what the migration runs: every letter, then the indexes' statistics
+    with psycopg.connect(args.dsn, autocommit=True) as conn:
         conn.execute("VACUUM ANALYZE")
     print(f"{time.monotonic() - started:7.1f}s done")
 

@@ -118,3 +118,120 @@ def test_reindex_is_a_no_op_elsewhere(import_seeds):
 def test_list_and_search_query_counts(client, import_catalog, django_assert_max_num_queries, url, most):
     with django_assert_max_num_queries(most):
         assert client.get(url).status_code == 200
+
+
+# -- the kept counts of the published catalog (migration 0011) ---------------------------------------
+
+
+def kept_counts() -> dict[str, int]:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT key, n FROM catalog_facetcount WHERE n <> 0")
+        return dict(cursor.fetchall())
+
+
+def recounted() -> dict[str, int]:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT k, count(*) FROM catalog_letter, unnest(facet_keys || '{#}'::text[]) k"
+            " WHERE status = 'published' GROUP BY k"
+        )
+        return dict(cursor.fetchall())
+
+
+@postgres_only
+def test_the_kept_counts_follow_every_write(import_catalog, django_user_model):
+    from catalog import workflow
+
+    assert kept_counts() == recounted()
+    assert kept_counts()["#"] == 20
+    editor = django_user_model.objects.create_user("chief", password="pw-for-tests", is_superuser=True)
+    d193 = Letter.objects.get(volume__identifier="frus1969-76v33", number=193)
+    workflow.apply(workflow.MOVES["withdraw"], Letter.objects.filter(pk=d193.pk), editor, "superseded")
+    counts = kept_counts()
+    assert counts["#"] == 19 and counts == recounted()  # a withdrawn letter is never counted
+    assert counts["type:letter"] == 2  # was 3
+    Letter.objects.filter(number=328).delete()
+    assert kept_counts() == recounted() and kept_counts()["#"] == 18
+    Letter.objects.filter(pk=d193.pk).update(status=Letter.Status.PUBLISHED, doc_type="telegram")
+    assert kept_counts()["#"] == 19 and kept_counts()["type:letter"] == 2  # keys stale until reindexed
+    reindex_letters([d193.pk])
+    assert kept_counts() == recounted() and kept_counts()["type:letter"] == 1
+
+
+@postgres_only
+def test_the_unfiltered_list_reads_the_kept_counts(client, import_catalog, django_assert_max_num_queries):
+    with connection.cursor() as cursor:  # what the page shows comes from the kept counts
+        cursor.execute("UPDATE catalog_facetcount SET n = n + 100 WHERE key = 'type:telegram'")
+    response = client.get("/letters/")
+    rows = {row["value"]: row["count"] for row in response.context["facets"]["doc_type"]}
+    assert rows["telegram"] == 108 and response.context["page"].paginator.count == 20
+    # one facet: its own counts kept, the others counted over the selected letters only
+    response = client.get("/letters/?doc_type=memorandum")
+    rows = {row["value"]: row["count"] for row in response.context["facets"]["doc_type"]}
+    assert rows["telegram"] == 108 and rows["memorandum"] == 6
+    assert response.context["page"].paginator.count == 6
+    assert {row["value"]: row["count"] for row in response.context["facets"]["volume"]} == {"frus1969-76v33": 6}
+
+
+# -- the RUM index (migration 0012) ----------------------------------------------------------------
+
+
+@postgres_only
+def test_relevance_order_by_rum_distance_or_ts_rank_without_it(import_catalog):
+    from catalog import search as search_module
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1 FROM pg_available_extensions WHERE name = 'rum'")
+        available = cursor.fetchone() is not None
+    search_module.forget_rum()
+    try:
+        assert search_module.rum_index() is available
+        hits = search(Letter.objects.all(), "Brezhnev")
+        by_rank = list(hits.order_by("-rank", "pk").values_list("pk", flat=True))
+        assert len(by_rank) > 3
+        order = search_module.relevance_order(hits)
+        assert list(hits.order_by(*order, "pk").values_list("pk", flat=True)) == by_rank  # 1 / ts_rank
+        if available:
+            assert "<=>" in str(hits.order_by(*order).query)
+        with connection.cursor() as cursor:
+            cursor.execute("DROP INDEX IF EXISTS letter_search_vector_rum")  # rolled back with the test
+        search_module.forget_rum()
+        assert search_module.rum_index() is False
+        hits = search(Letter.objects.all(), "Brezhnev")
+        assert "<=>" not in str(hits.order_by(*search_module.relevance_order(hits)).query)
+        assert list(hits.order_by(*search_module.relevance_order(hits), "pk").values_list("pk", flat=True)) == by_rank
+    finally:
+        search_module.forget_rum()
+
+
+def test_no_rum_elsewhere(import_seeds):
+    from catalog import search as search_module
+
+    if connection.vendor == "postgresql":
+        pytest.skip("SQLite and others only")
+    assert search_module.rum_index() is False
+    hits = search(Letter.objects.all(), "Brezhnev")
+    assert search_module.relevance_order(hits)[0].expression.name == "rank"
+
+
+@postgres_only
+@pytest.mark.parametrize("word", ["President", "Brezhnev", "SALT"])
+def test_a_ranked_page_from_the_top_hits_is_the_fully_sorted_page(import_catalog, word):
+    """``ranked_slice`` (RUM) gives exactly what sorting every hit gives, ties broken by date,
+    volume and number — also when the ties run past the first candidates (``extra`` of 1)."""
+    from catalog import search as search_module
+    from catalog.queries import DATE_ORDER, list_letters
+
+    search_module.forget_rum()
+    try:
+        if not search_module.rum_index():
+            pytest.skip("no rum extension here")
+        hits = search(list_letters(), word)
+        every = list(hits.order_by("distance", *DATE_ORDER).values_list("pk", flat=True))
+        assert len(every) >= 3
+        for bottom, top in [(0, 1), (0, 3), (1, 4), (2, len(every)), (0, len(every) + 5), (len(every), len(every) + 2)]:
+            for extra in (1, 50):
+                page = search_module.ranked_slice(hits, bottom, top, DATE_ORDER, extra=extra)
+                assert [letter.pk for letter in page] == every[bottom:top], (bottom, top, extra)
+    finally:
+        search_module.forget_rum()
