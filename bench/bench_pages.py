@@ -25,6 +25,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
 import benchlib  # noqa: E402
+from bench_read import busiest_person, busiest_volume  # noqa: E402
 
 TARGETS = {"person": 150, "person_deep": 150, "volume": 150, "volume_last": 150, "letter": 20, "letter_busy": 20}
 
@@ -48,13 +49,7 @@ def pick_urls() -> dict[str, str]:
     from catalog.models import Letter, LetterPerson, Person, SourceCitation
 
     published = Letter.objects.published()
-    person_row = (
-        LetterPerson.objects.filter(letter__status=Letter.Status.PUBLISHED)
-        .values("person")
-        .annotate(n=Count("letter", distinct=True))
-        .order_by("-n", "person")
-        .first()
-    )
+    person_row = busiest_person()
     sent = (
         LetterPerson.objects.filter(
             person=person_row["person"], role="sender", letter__status=Letter.Status.PUBLISHED
@@ -62,9 +57,7 @@ def pick_urls() -> dict[str, str]:
         if person_row
         else 0
     )
-    volume_row = (
-        published.values("volume__identifier").annotate(n=Count("pk")).order_by("-n", "volume__identifier").first()
-    )
+    volume_row = busiest_volume()
     count = published.count()
     letter = published.select_related("volume").order_by("pk")[count // 2] if count else None
     busy_source = (

@@ -79,12 +79,42 @@ def rare_word(sample: int = 1000) -> str:
     return singles[len(singles) // 2] if singles else "zyzzyva"
 
 
+def busiest_person() -> dict | None:
+    """``{"person": id, "n": letters}`` of the person on the most published letters (or None)."""
+    from django.db.models import Count
+
+    from catalog.models import Letter, LetterPerson
+
+    return (
+        LetterPerson.objects.filter(letter__status=Letter.Status.PUBLISHED)
+        .values("person")
+        .annotate(n=Count("letter", distinct=True))
+        .order_by("-n", "person")
+        .first()
+    )
+
+
+def busiest_volume() -> dict | None:
+    """``{"volume__identifier": …, "n": letters}`` of the volume with the most published letters."""
+    from django.db.models import Count
+
+    from catalog.models import Letter
+
+    return (
+        Letter.objects.published()
+        .values("volume__identifier")
+        .annotate(n=Count("pk"))
+        .order_by("-n", "volume__identifier")
+        .first()
+    )
+
+
 def pick_urls(rare: str = "") -> dict[str, str]:
     """The URL of every page of PAGES, chosen from the data."""
     from django.db.models import Count
     from django.urls import reverse
 
-    from catalog.models import Letter, LetterPerson, SourceCitation
+    from catalog.models import Letter, SourceCitation
 
     published = Letter.objects.published()
 
@@ -102,16 +132,8 @@ def pick_urls(rare: str = "") -> dict[str, str]:
         .first()
     )
     repository = repository_row["source__repository"] if repository_row else ""
-    person_row = (
-        LetterPerson.objects.filter(letter__status=Letter.Status.PUBLISHED)
-        .values("person")
-        .annotate(n=Count("letter", distinct=True))
-        .order_by("-n", "person")
-        .first()
-    )
-    volume_row = (
-        published.values("volume__identifier").annotate(n=Count("pk")).order_by("-n", "volume__identifier").first()
-    )
+    person_row = busiest_person()
+    volume_row = busiest_volume()
     count = published.count()
     letter = published.select_related("volume").order_by("pk")[count // 2] if count else None
     from catalog.models import Person
