@@ -13,11 +13,6 @@ skipped, copies that exist are kept (``--fresh`` drops everything and starts aga
 
 Disk: about 16 KB a letter in PostgreSQL (300k ≈ 5 GB per copy) plus the TEI files in ``--out``.
 
-On a loaded machine, helpers can import into the same work database beside the main build
-(``--helper``: the plan's volumes from the end, stopping before it meets the main build;
-``--helper-alone --helper-from N`` when no main build runs); see :func:`helper_main`. A rerun of
-the main build then imports what is left and makes the copies.
-
 Large sizes by replication (``--replicate-from``). The real importer runs at 55–120 documents a
 second on this machine's one free core: 300k letters would take 45–90 minutes. So the large sizes are
 built from a base imported by the real importer, whose volumes are cloned whole in set-based SQL:
@@ -194,73 +189,6 @@ def volume_source(kind: str, out_dir: Path, seed: int, letters: int):
             if kind == "synthetic":
                 raise
     return ExcerptVolumes(out_dir / f"excerpt-seed{seed}", seed)
-
-
-def helper_main(args, sizes: list[int]) -> int:
-    """``--helper``: a second importer for a build already running (one core each on a loaded
-    machine): the plan's volumes from the END, written to its own folder (the same bytes: a volume's
-    text depends on the seed, its index and the plan only), each imported with ``import_paths`` into
-    the same work database. It stops before it meets the main build (the first volume not yet in the
-    database, counted from the start, is the one the main build is importing) and before the letters
-    reach the largest size, so that the main build's copy finds no one else connected. A volume that
-    fails (two imports creating the same new person at once) is retried, up to 4 attempts. ``--helper-from`` starts
-    a third one in the middle (it skips what is imported, and stops likewise)."""
-    from catalog.synthetic.generator import VolumeWriter, make_population
-
-    work = f"{args.database_prefix}_build"
-    os.environ["DATABASE_URL"] = f"{args.server_url}/{work}"
-    os.environ["DEBUG"] = "0"
-    os.environ.setdefault("SECRET_KEY", "benchmark-only")
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "archive.settings")
-    import django
-
-    django.setup()
-    from catalog.ingest.pipeline import import_paths
-    from catalog.models import Letter, Volume
-
-    source = SyntheticVolumes(args.out / f"synthetic-seed{args.seed}", args.seed, max(sizes))
-    plan, population = source.plan, make_population(args.seed)
-    folder = args.out / f"synthetic-seed{args.seed}-helper"
-    folder.mkdir(parents=True, exist_ok=True)
-    started, imported = time.perf_counter(), 0
-    first = len(plan) - 1 if args.helper_from is None else min(args.helper_from, len(plan) - 1)
-    for index in range(first, -1, -1):
-        slot = plan[index]
-        present = set(
-            Volume.objects.filter(identifier__in=[s.identifier for s in plan]).values_list("identifier", flat=True)
-        )
-        if slot.identifier in present:
-            continue
-        frontier = next((i for i, s in enumerate(plan) if s.identifier not in present), len(plan))
-        remaining = sum(s.documents for i, s in enumerate(plan) if s.identifier not in present)
-        if not args.helper_alone and (index <= frontier + 1 or remaining <= slot.documents + plan[frontier].documents):
-            print(
-                f"helper: stops before {slot.identifier} (the main build is at {plan[frontier].identifier})", flush=True
-            )
-            break
-        path = folder / f"{slot.identifier}.xml"
-        if not path.exists():
-            VolumeWriter(slot, index, args.seed, plan, population).write(path)
-        for attempt in range(1, 5):
-            t0 = time.perf_counter()
-            result = import_paths([path], publish=True)
-            if not result.failures:
-                break
-            print(f"helper: {slot.identifier} failed (attempt {attempt}): {result.failures}", flush=True)
-        else:
-            return 1
-        documents = Letter.objects.filter(volume__identifier=slot.identifier).count()
-        imported += documents
-        elapsed = time.perf_counter() - t0
-        print(
-            f"helper {slot.identifier}: {documents} documents in {elapsed:.1f} s; "
-            f"{imported / (time.perf_counter() - started):.0f} documents/s overall",
-            flush=True,
-        )
-    from django.db import connections
-
-    connections.close_all()
-    return 0
 
 
 # -- replication: whole volumes cloned in SQL -----------------------------------------------------
@@ -569,24 +497,11 @@ def main(argv: list[str] | None = None) -> int:
         metavar="SIZE",
         help="build --sizes by cloning every volume of <prefix>_<SIZE> (imported) in SQL, not by importing",
     )
-    parser.add_argument(
-        "--helper",
-        action="store_true",
-        help="a second importer for a running build: the plan's volumes from the end, stopping before it meets it",
-    )
-    parser.add_argument(
-        "--helper-from", type=int, help="with --helper: the plan's index to start from (default the last)"
-    )
-    parser.add_argument(
-        "--helper-alone", action="store_true", help="with --helper: no main build runs (go down to the first volume)"
-    )
     args = parser.parse_args(argv)
 
     sizes = sorted(parse_size(s) for s in args.sizes.split(",") if s.strip())
     if args.replicate_from:
         return replicate_main(args, sizes)
-    if args.helper:
-        return helper_main(args, sizes)
     work = f"{args.database_prefix}_build"
     copies = {size: f"{args.database_prefix}_{size_label(size)}" for size in sizes}
     if args.fresh:
