@@ -30,7 +30,7 @@ from django.core.management.color import no_style
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, transaction
 
-from catalog import caching, search
+from catalog import caching, person_letters, search
 
 FORMAT = "letterbook-catalog"
 VERSION = 1
@@ -137,6 +137,9 @@ def load_catalog(lines: Iterable[str], name: str = "<export>") -> dict[str, int]
             for sql in connection.ops.sequence_reset_sql(no_style(), models):
                 cursor.execute(sql)
         search.reindex_letters(None)  # every letter's stored search index
+        if not counts["catalog.personletter"]:
+            # An export from before people's pages had side tables: derive them from the letters.
+            person_letters.rebuild()
         caching.invalidate("catalog loaded")  # raw saves send no invalidating signal
     return counts
 

@@ -17,11 +17,14 @@ letters it touched:
 - the workflow's moves (``catalog.workflow.apply``: an ``update()``, no signal);
 - the import (``catalog.ingest.loader``: at the end of each volume, its written and published
   letters, and a skipped file's published drafts; signals are paused meanwhile);
-- merging people (``catalog.admin.people.merge_people``);
-- at the merge of this work: the stored search index's one reindex path
-  (``catalog.search.reindex_letters``), which the other bulk writers call with the letters they
-  touched (revisions restored, spreadsheet imports, the admin's letter form). A backup holds and
-  restores these tables with the rest.
+- merging people (``catalog.admin.people.merge_people``; signals paused meanwhile);
+- a backup's load (``catalog.backup.load_catalog``): the file holds these tables with the rest, or,
+  written before they existed, they are rebuilt.
+
+Revisions restored, spreadsheet imports and the admin's letter form save through the ORM: the
+signals cover them. A bulk ``update()`` of letters elsewhere must call :func:`refresh_letters`.
+Each chunk locks its letters first (``SELECT … FOR UPDATE``), so two transactions refreshing the same
+letter take turns and never both subtract the same "before".
 
 :func:`rebuild` recomputes everything (``manage.py refresh_person_letters``; the migration fills them
 with set-based SQL on PostgreSQL).
@@ -200,6 +203,9 @@ def refresh_letters(letter_ids, *, gone: bool = False) -> int:
     with transaction.atomic():
         for start in range(0, len(ids), CHUNK):
             chunk = ids[start : start + CHUNK]
+            # The letters locked (in id order: no deadlock between two refreshes) before their rows
+            # are read: a concurrent refresh of one of them waits, then reads what this one wrote.
+            list(Letter.objects.select_for_update().filter(pk__in=chunk).order_by("pk").values_list("pk"))
             pairs, counts = _tallies(chunk)
             pairs_delta, counts_delta = Counter(), Counter()
             pairs_delta.subtract(pairs)
@@ -244,7 +250,7 @@ def signals_paused():
 
 def _letter_saved(sender, instance, created=False, update_fields=None, raw=False, **kwargs):
     if raw or getattr(_paused, "value", False):
-        return  # loaddata: the backup's load refreshes what it loaded (through reindex_letters)
+        return  # a backup's load (catalog/backup.py) brings these rows, or rebuilds them
     if update_fields is not None and not (set(update_fields) & LETTER_FIELDS):
         return
     if created and instance.status != Letter.Status.PUBLISHED:

@@ -328,10 +328,9 @@ class LetterFilter(django_filters.FilterSet):
         queryset = self.qs
         data = self.cleaned()
         sort = data.get("sort") or ""
-        query = data.get("q") or ""
-        if sort == "relevance" or (not sort and search.parse(query)):
-            if search.parse(query):
-                return queryset.order_by(*search.relevance_order(queryset), *DATE_ORDER)
+        if self.by_relevance():
+            return queryset.order_by(*search.relevance_order(queryset), *DATE_ORDER)
+        if sort == "relevance":  # relevance without a query: by date
             return queryset.order_by(*DATE_ORDER)
         return queryset.order_by(*SORTS.get(sort, DATE_ORDER))
 
@@ -548,13 +547,25 @@ def _selection_keys(name: str, values: list[str]) -> tuple[str, list]:
     return "%s::text[]", [[f"{prefix}:{value}" for value in values]]
 
 
+# Filters that only shape the page, never narrow the letters.
+NOT_NARROWING = {"scope", "sort"}
+
+
 def _filters_beyond_facets(data: dict) -> bool:
-    """Whether anything but the facets narrows the letters (a query, a date bound)."""
-    if search.parse(data.get("q") or ""):
-        return True
-    if any(parse_partial_date(data.get(name) or "", end=name == "date_to") for name in ("date_from", "date_to")):
-        return True
-    return any(data.get(name) not in (None, "") for name in ("year_from", "year_to"))
+    """Whether anything but the facets narrows the letters: a query, a date bound, or any filter
+    added later (read from ``LetterFilter.base_filters``, so a new one never gets the whole
+    catalog's kept counts by mistake)."""
+    for name in set(LetterFilter.base_filters) - set(FACETS) - NOT_NARROWING:
+        value = data.get(name)
+        if name == "q":
+            narrows = bool(search.parse(value or ""))
+        elif name in ("date_from", "date_to"):
+            narrows = bool(parse_partial_date(value or "", end=name == "date_to"))
+        else:
+            narrows = value not in (None, "", [])
+        if narrows:
+            return True
+    return False
 
 
 PERSON_PREFIXES = ("sender", "recipient", "person")

@@ -87,6 +87,7 @@ def _union(first: list, *more: list) -> list:
 
 
 @transaction.atomic
+@person_letters.signals_paused()  # one refresh of the affected letters at the end, not one per link
 def merge_people(keep: Person, others: list[Person], user=None, comment: str = "") -> Revision:
     """Merge ``others`` into ``keep``: their letters, ids, names and notes move over; they are deleted.
 
