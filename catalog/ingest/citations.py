@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from catalog.vocabulary import is_volume_identifier
 
 from .limits import MAX_DOCUMENT_NUMBER, MAX_FOOTNOTE_NUMBER
-from .records import CrossReference, SourceCitation
+from .records import CrossReference, LetterRecord, SourceCitation
 
 CLASSIFICATIONS = [
     "Top Secret",
@@ -368,3 +368,15 @@ def with_ref_targets(nodes: list, current_volume: str) -> list:
         return copy
 
     return walk(nodes or [])
+
+
+def record_with_ref_targets(record: LetterRecord, volume: str) -> LetterRecord:
+    """The letter with the cross-reference targets of its body and footnotes parsed once and stored
+    on their nodes (``with_ref_targets``), marked done for ``volume``: the loader, or the parse
+    worker beside it (catalog/ingest/parse_worker.py), whichever sees the record first."""
+    if record.ref_targets_for == volume:
+        return record
+    notes = [dataclasses.replace(note, content=with_ref_targets(note.content, volume)) for note in record.footnotes]
+    return dataclasses.replace(
+        record, body=with_ref_targets(record.body, volume), footnotes=notes, ref_targets_for=volume
+    )

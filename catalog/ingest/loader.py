@@ -24,7 +24,7 @@ import json
 import logging
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 from django.db import DatabaseError, connection, models, transaction
 from django.db.models import OuterRef, Q, Subquery, Value
@@ -51,7 +51,7 @@ from catalog.models import (
 )
 from catalog.vocabulary import normalise
 
-from .citations import with_ref_targets
+from .citations import record_with_ref_targets
 from .names import person_key, surname
 from .records import LetterRecord, ParsedVolume, ParseError, PersonRecord, UnchangedDocument
 
@@ -956,11 +956,7 @@ class VolumeLoader:
 
     def with_ref_targets(self, record: LetterRecord) -> LetterRecord:
         """Cross-reference targets in the body and footnotes parsed once, here, and stored on the nodes."""
-        volume = self.volume.identifier
-        if record.ref_targets_for == volume:
-            return record  # done beside the writes (parse_worker)
-        notes = [replace(note, content=with_ref_targets(note.content, volume)) for note in record.footnotes]
-        return replace(record, body=with_ref_targets(record.body, volume), footnotes=notes)
+        return record_with_ref_targets(record, self.volume.identifier)  # or done beside the writes
 
     def publish_letter(self, letter: Letter) -> None:
         """Publish a letter never published before; one an editor withdrew stays withdrawn, and one in

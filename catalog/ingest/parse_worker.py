@@ -36,10 +36,9 @@ import pickle
 import queue
 import threading
 from collections.abc import Iterator
-from dataclasses import replace
 from pathlib import Path
 
-from .citations import with_ref_targets
+from .citations import record_with_ref_targets
 from .records import LetterRecord, ParsedVolume, ParseError, UnchangedDocument
 from .tei_parser import open_tei, parse_tei
 
@@ -182,13 +181,7 @@ def _produce(path: str, unchanged: dict[int, str], sender) -> None:
             if isinstance(letter, LetterRecord):
                 # What the loader would do first with the letter, done here (pure): its cross-reference
                 # targets parsed (``VolumeLoader.with_ref_targets`` sees ``ref_targets_for`` and skips it).
-                notes = [replace(note, content=with_ref_targets(note.content, volume)) for note in letter.footnotes]
-                letter = replace(
-                    letter,
-                    body=with_ref_targets(letter.body, volume),
-                    footnotes=notes,
-                    ref_targets_for=volume,
-                )
+                letter = record_with_ref_targets(letter, volume)
             batch.append((letter, *changes()))
             if len(batch) >= BATCH_LETTERS:
                 sender.send(("letters", batch))
