@@ -45,6 +45,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from catalog import administrations, search
+from catalog import facets as facet_counts
 from catalog.body import iter_nodes
 from catalog.models import (
     ArchivalSource,
@@ -619,8 +620,19 @@ def stored_facets(letter_filter: LetterFilter) -> tuple[dict[str, list[dict]], i
         if plain and not active:
             counts, total = _read_counts(cursor, "SELECT key, n FROM catalog_facetcount", [])
             return _facet_rows(counts), total
-        base = letter_filter.queryset_without(*FACETS).order_by()
         selections = [_selection_keys(name, values) for name, values in active]
+        # The public search table first (catalog.facets): one narrow row per published letter.
+        counted = facet_counts.counts(
+            letter_filter,
+            data,
+            active,
+            selections,
+            FACET_KEY_PREFIX[active[0][0]] if plain and len(active) == 1 else "",
+            FACET_LIMIT,
+        )
+        if counted is not None:
+            return _facet_rows(counted[0]), counted[1]
+        base = letter_filter.queryset_without(*FACETS).order_by()
         matches = [
             RawSQL(f'"catalog_letter"."facet_keys" && {sql}', params, output_field=BooleanField())  # noqa: S611
             for sql, params in selections

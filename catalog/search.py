@@ -42,7 +42,7 @@ from django.db.models.functions import Lower, StrIndex, Substr
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
-from catalog.models import Footnote, Letter
+from catalog.models import Footnote, Letter, SearchDoc
 
 SEARCH_CONFIG = "english"
 SCOPES = ("all", "body", "footnotes")
@@ -81,6 +81,11 @@ SCOPE_WEIGHTS = {"body": "{a,b}", "footnotes": "{c}"}
 
 def stored_vector() -> RawSQL:
     return RawSQL('"catalog_letter"."search_vector"', [], output_field=SearchVectorField())
+
+
+def searchdoc_vector() -> RawSQL:
+    """The same vector in the public search table (``catalog/models/search.py``)."""
+    return RawSQL('"catalog_searchdoc"."vector"', [], output_field=SearchVectorField())
 
 
 class ScopedVector(Func):
@@ -372,14 +377,17 @@ def _plain_condition(parsed: ParsedQuery, fields: tuple[str, ...]) -> Q:
 def search(queryset: QuerySet, q, scope: str = "all") -> QuerySet:
     """``queryset`` narrowed to the letters matching ``q`` in ``scope``, annotated with ``rank``
     (higher is better; 0 on databases without ranking). With the RUM index (PostgreSQL, migration
-    0012) also aliased ``distance`` (lower is better): :func:`relevance_order`."""
+    0012) also aliased ``distance`` (lower is better): :func:`relevance_order`. A queryset of the
+    public search table (``SearchDoc``, PostgreSQL) is narrowed the same way, its own vector
+    matched, and neither ranked nor ordered: it is counted (``catalog.facets``)."""
     parsed = parse(q)
     if not parsed:
         return queryset
     scope = scope if scope in SCOPES else "all"
     if connection.vendor == "postgresql":
         query = pg_query(parsed)
-        vector = stored_vector()
+        counting = queryset.model is SearchDoc
+        vector = searchdoc_vector() if counting else stored_vector()
         queryset = queryset.alias(fts=vector)
         if scope == "all":
             queryset = queryset.filter(fts=query)
@@ -390,6 +398,8 @@ def search(queryset: QuerySet, q, scope: str = "all") -> QuerySet:
                 # index finds the candidates, the weight filter rechecks them.
                 queryset = queryset.filter(fts=query)
             queryset = queryset.filter(scoped)
+        if counting:  # the public search table (catalog.facets): matching only, no order
+            return queryset
         queryset = queryset.annotate(rank=SearchRank(vector, query))
         if rum_index(queryset.db):
             # Relevance order by RUM's distance: the index yields the top hits in order.

@@ -13,6 +13,7 @@ from .letters import (
 )
 from .people import Correspondence, LetterPerson, Person, PersonCount, PersonIdentifier, PersonLetter
 from .reports import ErrorReport
+from .search import FacetKey, SearchDoc
 from .sources import ArchivalSource, SourceCitation
 from .volumes import Chapter, Term, Volume
 
@@ -25,6 +26,7 @@ __all__ = [
     "CrossReference",
     "Erratum",
     "ErrorReport",
+    "FacetKey",
     "Footnote",
     "ImportRun",
     "Letter",
@@ -36,6 +38,7 @@ __all__ = [
     "PersonIdentifier",
     "PersonLetter",
     "ReviewQueueItem",
+    "SearchDoc",
     "Revision",
     "SourceCitation",
     "Term",
