@@ -132,14 +132,7 @@ def counts(
     if rows is None:
         return None
     alias = rows.db
-    matches = [
-        RawSQL(  # noqa: S611 - fixed SQL around the selections' own parameters
-            f'"catalog_searchdoc"."keys" && ARRAY(SELECT f.id FROM catalog_facetkey f WHERE f.key = ANY({sql}))',  # noqa: S608
-            params,
-            output_field=BooleanField(),
-        )
-        for sql, params in selections
-    ]
+    matches = _matches(selections)
     if kept_prefix:
         rows, matches, active = rows.filter(matches[0]), [], []
     elif len(matches) >= 2:
@@ -203,6 +196,37 @@ def counts(
     if kept_prefix:
         result[kept_prefix] = kept_counts
     return result, total
+
+
+def _matches(selections: list[tuple[str, list]]) -> list[RawSQL]:
+    """Each selection (an SQL array of text keys) as ``keys && ARRAY[its numbers]`` (GIN)."""
+    return [
+        RawSQL(  # noqa: S611 - fixed SQL around the selections' own parameters
+            f'"catalog_searchdoc"."keys" && ARRAY(SELECT f.id FROM catalog_facetkey f WHERE f.key = ANY({sql}))',  # noqa: S608
+            params,
+            output_field=BooleanField(),
+        )
+        for sql, params in selections
+    ]
+
+
+def top_hits(
+    letter_filter, data: dict, selections: list[tuple[str, list]], limit: int
+) -> list[tuple[int, float]] | None:
+    """The ``(letter id, distance)`` of the first ``limit`` hits by RUM's distance, read in the
+    search table's RUM index order with every filter applied (``catalog.search.ranked_slice``'s
+    candidates); ``None`` without a query, without the RUM index, or for a filter the table does
+    not know."""
+    from catalog import search
+
+    parsed = search.parse(data.get("q") or "")
+    rows = _searchdoc_rows(letter_filter, data) if parsed else None
+    if rows is None or not search.rum_index(rows.db):
+        return None
+    for match in _matches(selections):
+        rows = rows.filter(match)
+    distance = search.RumDistance(search.searchdoc_vector(), search.pg_query(parsed))
+    return list(rows.annotate(d=distance).order_by("d").values_list("letter_id", "d")[:limit])
 
 
 def _prefix_of(name: str) -> str:

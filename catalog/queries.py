@@ -1404,10 +1404,18 @@ def letter_results(params, per_page: int, page_number) -> dict:
         and letter_filter.by_relevance()
         and search.orders_by_distance(ordered)
     ):
-        # RUM: the page's rows from the top hits in the index's order (catalog.search.ranked_slice);
-        # a few thousand hits are sorted faster whole, in one statement less.
+        # RUM: the page's rows from the top hits in the search table's RUM index order
+        # (catalog.search.ranked_slice, catalog.facets.top_hits); a few thousand hits are sorted
+        # faster whole, in one statement less.
         bottom = (page.number - 1) * per_page
-        page.object_list = search.ranked_slice(letter_filter.sorted_qs(), bottom, bottom + per_page, DATE_ORDER)
+        selections = [_selection_keys(name, values) for name in FACETS if (values := data.get(name))]
+        page.object_list = search.ranked_slice(
+            letter_filter.sorted_qs(),
+            bottom,
+            bottom + per_page,
+            DATE_ORDER,
+            candidates=lambda limit: facet_counts.top_hits(letter_filter, data, selections, limit),
+        )
     letters = list(page.object_list)
     chips = active_chips(letter_filter, facet_rows)
     q, scope = data.get("q") or "", data.get("scope") or "all"

@@ -107,13 +107,15 @@ class RumDistance(Func):
     output_field = FloatField()
 
 
-RUM_INDEX = "letter_search_vector_rum"
+# The RUM index: on the public search table since migration 0015 (0012 had it on the letters).
+RUM_INDEX = "searchdoc_vector_rum"
 _rum_found: dict[tuple[str, str], bool] = {}
 
 
 def rum_index(alias: str = "default") -> bool:
-    """Whether this PostgreSQL database has the RUM index of migration 0012 (the ``rum``
-    extension was available): asked once per process and database, ``forget_rum()`` to ask again."""
+    """Whether this PostgreSQL database has the RUM index (migration 0015, on the public search
+    table, where the ``rum`` extension was available): asked once per process and database,
+    ``forget_rum()`` to ask again."""
     from django.db import connections
 
     conn = connections[alias]
@@ -402,7 +404,8 @@ def search(queryset: QuerySet, q, scope: str = "all") -> QuerySet:
             return queryset
         queryset = queryset.annotate(rank=SearchRank(vector, query))
         if rum_index(queryset.db):
-            # Relevance order by RUM's distance: the index yields the top hits in order.
+            # Relevance order by RUM's distance (the same as the search table's, whose RUM index
+            # yields the top hits in order: ``ranked_slice`` with ``catalog.facets.top_hits``).
             queryset = queryset.alias(distance=RumDistance(vector, query))
         return queryset
     body_fields = ("title", "body_text")
@@ -430,7 +433,7 @@ def orders_by_distance(queryset: QuerySet) -> bool:
 RANKED_SLICE_FROM = 10_000
 
 
-def ranked_slice(queryset: QuerySet, bottom: int, top: int, tie_order: tuple, extra: int = 50) -> list:
+def ranked_slice(queryset: QuerySet, bottom: int, top: int, tie_order: tuple, extra: int = 50, candidates=None) -> list:
     """``queryset.order_by(distance, *tie_order)[bottom:top]`` (a relevance-sorted page) without
     sorting every hit: PostgreSQL cannot read RUM's order and then break ties by date, so it would
     compute the distance of every hit (read every vector) and sort them. Instead the top hits come
@@ -438,13 +441,19 @@ def ranked_slice(queryset: QuerySet, bottom: int, top: int, tie_order: tuple, ex
     farther than the ``top``-th, every hit tied with the ``top``-th is among them, and the page is
     sorted out of those candidates alone. Otherwise (more ties than ``extra``) the extra grows
     eightfold once, then the plain sort answers (thousands of equal scores: a planted phrase).
-    Exact either way."""
+    Exact either way.
+
+    ``candidates(limit)``: the ``(pk, distance)`` of the first ``limit`` hits in distance order
+    from elsewhere — the public search table's RUM index (``catalog.facets.top_hits``) — or
+    ``None`` when it cannot answer; by default, and then, ``queryset`` itself."""
     if top <= bottom:
         return []
     extra = max(extra, top)
     for _ in range(2):
         limit = top + extra
-        rows = list(queryset.annotate(d=F("distance")).order_by("d").values_list("pk", "d")[:limit])
+        rows = candidates(limit) if candidates is not None else None
+        if rows is None:
+            rows = list(queryset.annotate(d=F("distance")).order_by("d").values_list("pk", "d")[:limit])
         if len(rows) < limit or rows[top - 1][1] < rows[-1][1]:
             if len(rows) <= bottom:
                 return []

@@ -197,7 +197,7 @@ def test_relevance_order_by_rum_distance_or_ts_rank_without_it(import_catalog):
         if available:
             assert "<=>" in str(hits.order_by(*order).query)
         with connection.cursor() as cursor:
-            cursor.execute("DROP INDEX IF EXISTS letter_search_vector_rum")  # rolled back with the test
+            cursor.execute("DROP INDEX IF EXISTS searchdoc_vector_rum")  # rolled back with the test
         search_module.forget_rum()
         assert search_module.rum_index() is False
         hits = search(Letter.objects.all(), "Brezhnev")
@@ -236,5 +236,51 @@ def test_a_ranked_page_from_the_top_hits_is_the_fully_sorted_page(import_catalog
             for extra in (1, 50):
                 page = search_module.ranked_slice(hits, bottom, top, DATE_ORDER, extra=extra)
                 assert [letter.pk for letter in page] == every[bottom:top], (bottom, top, extra)
+    finally:
+        search_module.forget_rum()
+
+
+@postgres_only
+@pytest.mark.parametrize(
+    "params",
+    [
+        "q=President",
+        "q=SALT&administration=carter",
+        "q=SALT&date_from=1978&person=jimmy-carter&person=brezhnev",
+        "q=%22arms+control%22&scope=footnotes&doc_type=memorandum&doc_type=telegram",
+    ],
+)
+def test_a_ranked_page_from_the_search_tables_top_hits_is_the_fully_sorted_page(import_catalog, params):
+    """The candidates read in the search table's RUM order with every filter applied
+    (``catalog.facets.top_hits``) give the page that sorting every hit of the letters gives."""
+    from django.http import QueryDict
+
+    from catalog import facets
+    from catalog import search as search_module
+    from catalog.queries import DATE_ORDER, FACETS, LetterFilter, _selection_keys, list_letters
+
+    search_module.forget_rum()
+    try:
+        if not search_module.rum_index():
+            pytest.skip("no rum extension here")
+        letter_filter = LetterFilter(QueryDict(params), queryset=list_letters())
+        data = letter_filter.cleaned()
+        selections = [_selection_keys(name, values) for name in FACETS if (values := data.get(name))]
+        hits = letter_filter.sorted_qs()
+        every = list(hits.order_by("distance", *DATE_ORDER).values_list("pk", flat=True))
+        assert len(every) >= 2
+        top = facets.top_hits(letter_filter, data, selections, 100)
+        assert sorted(pk for pk, _ in top) == sorted(every)  # the same letters, filters and all
+        for bottom, upto in [(0, 1), (0, 3), (1, 4), (0, len(every) + 5)]:
+            for extra in (1, 50):
+                page = search_module.ranked_slice(
+                    hits,
+                    bottom,
+                    upto,
+                    DATE_ORDER,
+                    extra=extra,
+                    candidates=lambda limit: facets.top_hits(letter_filter, data, selections, limit),
+                )
+                assert [letter.pk for letter in page] == every[bottom:upto], (bottom, upto, extra)
     finally:
         search_module.forget_rum()
