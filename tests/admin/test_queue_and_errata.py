@@ -2,6 +2,7 @@
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from catalog.models import Erratum, Letter
 
@@ -67,7 +68,7 @@ def test_an_erratum_on_a_corrected_published_letter(reviewers, editors, client, 
     assert reviewers.post(url, data).status_code == 302
     erratum = Erratum.objects.get(letter=d193)
     assert erratum.user == reviewers.user
-    day = erratum.created.date().isoformat()
+    day = timezone.localtime(erratum.created).date().isoformat()  # the edition's day (Washington), not UTC's
     html = client.get(d193.get_absolute_url()).content.decode()
     assert f"Corrected on {day}: The date was missing; it is 25 January 1978." in html
     data = client.get("/api/letters/frus1969-76v33/193/").json()
