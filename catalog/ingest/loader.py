@@ -207,6 +207,18 @@ def _canonical_json(values: dict) -> str:
     return json.dumps(values, sort_keys=True, default=str)
 
 
+def _canonical_parts(values: dict) -> tuple[str, str]:
+    """``_canonical_json(values)``, and the JSON of ``values["body"]`` alone made on the way ("" when
+    there is none): the body is encoded once for the checksum, the snapshot and its own column (a
+    jsonb column stores the value, whatever the order of its keys). "body" sorts before every other
+    key of a letter's values, so the whole is the body's JSON followed by the rest's, byte for byte."""
+    if "body" not in values or any(key < "body" for key in values):
+        return _canonical_json(values), ""
+    body = json.dumps(values["body"], sort_keys=True, default=str)
+    rest = _canonical_json({key: value for key, value in values.items() if key != "body"})
+    return '{"body": ' + body + (", " + rest[1:] if rest != "{}" else "}"), body
+
+
 def _checksum_of(canonical: str) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
@@ -535,6 +547,7 @@ class _NewLetter:
     new: dict
     checksum: str
     canonical: str = ""  # ``new`` as the checksum's JSON (sorted keys): the snapshot's JSON text is made from it
+    body_json: str = ""  # ``new["body"]`` as the canonical JSON holds it: the body column's JSON text
 
 
 class VolumeLoader:
@@ -793,7 +806,7 @@ class VolumeLoader:
         self.see(record)
         record = self.with_ref_targets(record)
         new = self.new_values(record)
-        canonical = _canonical_json(new)
+        canonical, body_json = _canonical_parts(new)
         checksum = _checksum_of(canonical)
         self.report.footnotes += len(record.footnotes)
         self.report.references += len(record.references)
@@ -803,7 +816,7 @@ class VolumeLoader:
             self.chapter_for(new["chapter"])
             for _number, repository, collection, box, folder, raw in new["sources"]:
                 self.source_for(repository, collection, box, folder, raw)
-            self.pending.append(_NewLetter(record, new, checksum, canonical))
+            self.pending.append(_NewLetter(record, new, checksum, canonical, body_json))
             if len(self.pending) >= BATCH_SIZE:
                 self.flush()
             return
@@ -880,6 +893,8 @@ class VolumeLoader:
                     "import_snapshot": '{"_format": ' + json.dumps(self.source_format) + ", " + item.canonical[1:]
                 }
             self.set_scalars(letter, new, set(SCALAR_FIELDS))
+            if item.body_json and letter.body is new["body"]:  # the value encoded (not a None made "")
+                letter._copy_json = {**getattr(letter, "_copy_json", {}), "body": item.body_json}
             letter.chapter = self.chapter_for(new["chapter"])
             # What ``Letter.save`` derives, derived here (bulk_create calls no save): the body's text
             # as the parser flattened it (once), the administration of its date.
@@ -890,8 +905,9 @@ class VolumeLoader:
         # row (an UPDATE of a letter afterwards writes it and its RUM index entries again); checked, and
         # corrected where the rest of the volume changed it, at the volume's end (``finish``).
         facts = [checks.body_facts(letter.body) for letter in letters]
-        for letter, count in zip(letters, self.provisional_problem_counts(letters, batch, facts), strict=True):
-            letter.problem_count = count
+        checked = self.provisional_problems(letters, batch, facts)
+        for letter, stand_in in zip(letters, checked, strict=True):
+            letter.problem_count = stand_in.problem_count
         # On PostgreSQL into the staging table first: the letters reach catalog_letter below, once their
         # footnotes, people and citations are written, with their search vectors computed as they go in.
         staged = prepare_letter_stage()
@@ -976,9 +992,10 @@ class VolumeLoader:
             search.reindex_letters([letter.pk for letter in letters])
         self.indexed.update(letter.pk for letter in letters)
         # Counted once the batch is written (a batch written again letter by letter counts once).
-        for letter, item, letter_facts in zip(letters, batch, facts, strict=True):
+        for letter, item, stand_in, letter_facts in zip(letters, batch, checked, facts, strict=True):
             if letter.pk is not None:  # what the volume's end checks again, without reading the letter back
-                self.checked[letter.pk] = (self.checked_letter(letter), letter_facts)
+                stand_in.pk = letter.pk
+                self.checked[letter.pk] = (stand_in, letter_facts)
             self.numbers_written[(letter.volume_id, letter.number)] = letter.page_end
             if letter.xml_id:
                 self.xml_ids_written[letter.xml_id] = self.xml_ids_written.get(letter.xml_id, 0) + 1
@@ -1006,9 +1023,10 @@ class VolumeLoader:
             problem_count=letter.problem_count,
         )
 
-    def provisional_problem_counts(self, letters: list[Letter], batch: list[_NewLetter], facts: list) -> list[int]:
-        """How many problems ``checks.letter_problems`` finds in each new letter of the batch, from the
-        records in hand and what this import wrote before it: the count its row is stored with. It is
+    def provisional_problems(self, letters: list[Letter], batch: list[_NewLetter], facts: list) -> list[Letter]:
+        """For each new letter of the batch, its ``checked_letter`` (its id yet unknown: its position)
+        holding how many problems ``checks.letter_problems`` finds in it, from the records in hand and
+        what this import wrote before it: the count its row is stored with. It is
         provisional only where the rest of the volume still changes it (a reference resolved by a
         letter further on, a neighbour or an id met later, a person's id given later): the volume's
         end computes the problems again (``checks.refresh_letters``) and corrects what differs."""
@@ -1050,7 +1068,9 @@ class VolumeLoader:
             "by_number": by_number,
             "xml_ids": {(self.volume.pk, xml_id): count for xml_id, count in xml_ids.items()},
         }
-        return [len(checks.letter_problems(s, ctx, f)) for s, f in zip(stand_ins, facts, strict=True)]
+        for stand_in, letter_facts in zip(stand_ins, facts, strict=True):
+            stand_in.problem_count = len(checks.letter_problems(stand_in, ctx, letter_facts))
+        return stand_ins
 
     def merge_letter(self, record: LetterRecord, new: dict, checksum: str, pk: int) -> None:
         """The three-way merge of a letter the import changed, field by field."""
