@@ -54,8 +54,28 @@ def _local_id(value: str) -> str:
     return str(value).rsplit("#", 1)[-1].strip()
 
 
-def letter_problems(letter: Letter, ctx: dict) -> list[tuple[str, str]]:
-    """(kind, detail) of each problem of one letter; ``ctx`` holds what was loaded for all at once."""
+def body_facts(body: list) -> tuple[set[int], list[tuple[str | None, str]]]:
+    """What the checks read in a letter's body: its footnote markers, and each person mention as
+    (its id without the volume part, None when it has none; the words it is written as, when that
+    id is empty)."""
+    markers: set[int] = set()
+    mentions: list[tuple[str | None, str]] = []
+    for node in iter_nodes(body or []):
+        tag = node.get("tag")
+        if tag == "fn":
+            markers.add(int(node["n"]))
+        elif tag == "person":
+            key = next((node[k] for k in ("ref", "corresp", "key", "target") if node.get(k)), "")
+            local = _local_id(key) if key else None
+            words = "" if local else flatten([{"tag": "p", "children": node.get("children", [])}]).text
+            mentions.append((local, words))
+    return markers, mentions
+
+
+def letter_problems(letter: Letter, ctx: dict, facts: tuple | None = None) -> list[tuple[str, str]]:
+    """(kind, detail) of each problem of one letter; ``ctx`` holds what was loaded for all at once;
+    ``facts`` is ``body_facts(letter.body)`` when the caller has it already (the loader, which keeps
+    no body)."""
     found: list[tuple[str, str]] = []
     if letter.date_min is None and letter.doc_type != "editorial note":
         found.append(("undated", "The letter has no date."))
@@ -66,16 +86,8 @@ def letter_problems(letter: Letter, ctx: dict) -> list[tuple[str, str]]:
         if "recipient" not in roles:
             found.append(("no_recipient", f"A {letter.doc_type} without a recipient."))
     known_ids = ctx["person_ids"].get(letter.volume_id, set())
-    markers: set[int] = set()
-    unlinked: list[str] = []
-    for node in iter_nodes(letter.body or []):
-        tag = node.get("tag")
-        if tag == "fn":
-            markers.add(int(node["n"]))
-        elif tag == "person":
-            key = next((node[k] for k in ("ref", "corresp", "key", "target") if node.get(k)), "")
-            if not key or _local_id(key) not in known_ids:
-                unlinked.append(_local_id(key) or flatten([{"tag": "p", "children": node.get("children", [])}]).text)
+    markers, mentions = facts if facts is not None else body_facts(letter.body)
+    unlinked = [local or words for local, words in mentions if local is None or local not in known_ids]
     for name in dict.fromkeys(unlinked):
         found.append(("mention_unlinked", f"The mention {name} is linked to no person."))
     for name in ctx["flagged"].get(letter.pk, []):
@@ -176,8 +188,14 @@ def _context(letters: list[Letter]) -> dict:
     }
 
 
-def refresh_letters(letters) -> int:
-    """Recompute and store the problems of ``letters`` (a queryset or ids) and of their next neighbours."""
+def refresh_letters(letters, in_hand: dict | None = None) -> int:
+    """Recompute and store the problems of ``letters`` (a queryset or ids) and of their next neighbours.
+
+    ``in_hand`` (the loader's new letters): letter id → (a ``Letter`` holding the fields the checks read
+    and the ``problem_count`` it was stored with, ``body_facts`` of its body). Those letters are not
+    read back; the others are. The problems are the same either way (tests/ingest/test_import_checks.py).
+    """
+    in_hand = in_hand or {}
     if getattr(letters, "model", None) is Letter:
         ids = list(letters.values_list("pk", flat=True))
     else:
@@ -194,7 +212,8 @@ def refresh_letters(letters) -> int:
     for volume_id, known in numbers.items():
         following = {number + 1 for number in known} - known  # one per run of consecutive numbers
         ids |= set(Letter.objects.filter(volume_id=volume_id, number__in=following).values_list("pk", flat=True))
-    rows = list(Letter.objects.filter(pk__in=ids).defer("body_text", "import_snapshot"))
+    rows = [in_hand[pk][0] for pk in ids if pk in in_hand]
+    rows += Letter.objects.filter(pk__in=[pk for pk in ids if pk not in in_hand]).defer("body_text", "import_snapshot")
     total = 0
     with transaction.atomic():
         ctx = _context(rows)
@@ -205,7 +224,7 @@ def refresh_letters(letters) -> int:
             stored[(letter_id, kind, detail)].append(pk)
         new, counts = [], {}
         for letter in rows:
-            found = letter_problems(letter, ctx)
+            found = letter_problems(letter, ctx, in_hand[letter.pk][1] if letter.pk in in_hand else None)
             counts[letter.pk] = len(found)
             for kind, detail in found:
                 key = (letter.pk, kind, detail[:500])

@@ -22,6 +22,7 @@ import datetime
 import hashlib
 import json
 import logging
+import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -206,16 +207,30 @@ def _canonical_json(values: dict) -> str:
     return json.dumps(values, sort_keys=True, default=str)
 
 
+def _canonical_parts(values: dict) -> tuple[str, str]:
+    """``_canonical_json(values)``, and the JSON of ``values["body"]`` alone made on the way ("" when
+    there is none): the body is encoded once for the checksum, the snapshot and its own column (a
+    jsonb column stores the value, whatever the order of its keys). "body" sorts before every other
+    key of a letter's values, so the whole is the body's JSON followed by the rest's, byte for byte."""
+    if "body" not in values or any(key < "body" for key in values):
+        return _canonical_json(values), ""
+    body = json.dumps(values["body"], sort_keys=True, default=str)
+    rest = _canonical_json({key: value for key, value in values.items() if key != "body"})
+    return '{"body": ' + body + (", " + rest[1:] if rest != "{}" else "}"), body
+
+
 def _checksum_of(canonical: str) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
-def bulk_insert(model, objects: list) -> None:
+def bulk_insert(model, objects: list, *, table: str = "") -> None:
     """Insert ``objects`` (primary keys set on them) in one statement: on PostgreSQL a COPY, with the
     ids taken from the table's sequence first; elsewhere ``bulk_create``.
 
     PostgreSQL's COPY is the floor the import is measured against (bench/bench_import.py); it also
     spares the client-side quoting of every JSON body that an INSERT's literals cost in Python.
+    ``table`` (PostgreSQL): COPY into this table instead of the model's (a staging table with the
+    same columns, see ``insert_staged_letters``); the ids are still the model's.
     """
     if not objects:
         return
@@ -234,11 +249,71 @@ def bulk_insert(model, objects: list) -> None:
             obj._state.adding = False
             obj._state.db = connection.alias
         columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
-        sql = f"COPY {connection.ops.quote_name(meta.db_table)} ({columns}) FROM STDIN"
+        sql = f"COPY {connection.ops.quote_name(table or meta.db_table)} ({columns}) FROM STDIN"
         getters = _copy_getters(model)
         with connection.wrap_database_errors, cursor.cursor.copy(sql) as copy:
             for obj in objects:
                 copy.write_row([getter(obj) for getter in getters])
+
+
+# New letters on PostgreSQL: COPYed into this staging table (the letters' columns, no index, no
+# trigger; dropped when the transaction ends), then moved into catalog_letter by ONE INSERT … SELECT
+# per batch that computes their stored search vector and facet keys in the same statement — each row
+# written once, into its indexes once (the RUM index above all), where a COPY followed by
+# ``search.reindex_letters``'s UPDATE wrote every letter twice (issue 13: 2.5× the letters' write).
+LETTER_STAGE = "letterbook_letter_stage"
+_REINDEX_SHAPE = re.compile(
+    r"\s*UPDATE catalog_letter AS l SET\s+search_vector\s*=(?P<vector>.+?),\s*facet_keys\s*=(?P<facets>.+?)"
+    r"\nFROM catalog_letter AS t\n(?P<joins>.+?)\nWHERE l\.id = t\.id AND \{where\}\s*",
+    re.DOTALL,
+)
+
+
+def staged_letters_sql() -> str | None:
+    """The INSERT … SELECT that moves the staged letters into catalog_letter with their search vector
+    and facet keys, made from ``search.REINDEX_SQL`` itself (its two expressions and its joins, over
+    the staged rows instead of the table's): the values are by construction the ones
+    ``search.reindex_letters`` computes, whatever it computes. None when that statement no longer has
+    the shape read here: the loader then COPYs and calls ``reindex_letters`` (the same values, slower)."""
+    match = _REINDEX_SHAPE.fullmatch(search.REINDEX_SQL)
+    if match is None:
+        return None
+    columns = [connection.ops.quote_name(f.column) for f in Letter._meta.concrete_fields]
+    template = (
+        f"INSERT INTO catalog_letter ({', '.join(columns)}, search_vector, facet_keys)\n"
+        f"SELECT {', '.join('l.' + c for c in columns)},\n{match['vector']},\n{match['facets']}\n"
+        f"FROM {LETTER_STAGE} AS l CROSS JOIN LATERAL (SELECT l.id) AS t(id)\n{match['joins']}"
+    )
+    return template.format(classification=search._classification_sql())
+
+
+def insert_staged_letters(letters: list) -> bool:
+    """Write ``letters`` (new, ids set by ``bulk_insert``'s sequence) into catalog_letter through the
+    staging table, their stored search vectors and facet keys computed in the same INSERT (after
+    their footnotes, people and citations are written: the statement reads them). False when this
+    cannot be done (not PostgreSQL, or REINDEX_SQL of another shape): the caller COPYs the letters
+    and calls ``search.reindex_letters``."""
+    sql = staged_letters_sql() if connection.vendor == "postgresql" else None
+    if sql is None:
+        return False
+    from django.conf import settings
+
+    with connection.cursor() as cursor:
+        cursor.execute(sql, {"config": search.SEARCH_CONFIG, "tz": settings.TIME_ZONE})
+        cursor.execute(f"TRUNCATE {LETTER_STAGE}")
+    return True
+
+
+def prepare_letter_stage() -> bool:
+    """The (empty) staging table of this transaction, created on first use; False where there is none."""
+    if connection.vendor != "postgresql" or staged_letters_sql() is None:
+        return False
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"CREATE TEMPORARY TABLE IF NOT EXISTS {LETTER_STAGE} (LIKE catalog_letter INCLUDING DEFAULTS) "
+            "ON COMMIT DROP"
+        )
+    return True
 
 
 # Field types whose value goes to the COPY as the instance holds it (``get_db_prep_save`` would only
@@ -459,11 +534,20 @@ class PersonResolver:
 
 
 @dataclass
+class _Neighbour:
+    """A letter before another, as the page checks read it."""
+
+    number: int
+    page_end: int | None
+
+
+@dataclass
 class _NewLetter:
     record: LetterRecord
     new: dict
     checksum: str
     canonical: str = ""  # ``new`` as the checksum's JSON (sorted keys): the snapshot's JSON text is made from it
+    body_json: str = ""  # ``new["body"]`` as the canonical JSON holds it: the body column's JSON text
 
 
 class VolumeLoader:
@@ -559,6 +643,11 @@ class VolumeLoader:
         self.pending: list[_NewLetter] = []  # new letters waiting for their batch
         self.indexed: set[int] = set()  # new letters whose search vector was computed with their batch
         self.to_publish: list[int] = []  # unchanged drafts to publish (with --publish), in one UPDATE
+        # New letters as the review queue's checks read them (``checked_letter``, ``checks.body_facts``),
+        # and the numbers (with their last page) and ids written so far: their problems at the volume's end.
+        self.checked: dict[int, tuple[Letter, tuple]] = {}
+        self.numbers_written: dict[tuple[int, int], int | None] = {}
+        self.xml_ids_written: dict[str, int] = {}
         return volume
 
     def merge_object(self, obj, new: dict, subject: str) -> list[str]:
@@ -717,7 +806,7 @@ class VolumeLoader:
         self.see(record)
         record = self.with_ref_targets(record)
         new = self.new_values(record)
-        canonical = _canonical_json(new)
+        canonical, body_json = _canonical_parts(new)
         checksum = _checksum_of(canonical)
         self.report.footnotes += len(record.footnotes)
         self.report.references += len(record.references)
@@ -727,7 +816,7 @@ class VolumeLoader:
             self.chapter_for(new["chapter"])
             for _number, repository, collection, box, folder, raw in new["sources"]:
                 self.source_for(repository, collection, box, folder, raw)
-            self.pending.append(_NewLetter(record, new, checksum, canonical))
+            self.pending.append(_NewLetter(record, new, checksum, canonical, body_json))
             if len(self.pending) >= BATCH_SIZE:
                 self.flush()
             return
@@ -804,13 +893,25 @@ class VolumeLoader:
                     "import_snapshot": '{"_format": ' + json.dumps(self.source_format) + ", " + item.canonical[1:]
                 }
             self.set_scalars(letter, new, set(SCALAR_FIELDS))
+            if item.body_json and letter.body is new["body"]:  # the value encoded (not a None made "")
+                letter._copy_json = {**getattr(letter, "_copy_json", {}), "body": item.body_json}
             letter.chapter = self.chapter_for(new["chapter"])
             # What ``Letter.save`` derives, derived here (bulk_create calls no save): the body's text
             # as the parser flattened it (once), the administration of its date.
             letter.body_text = record.body_text or flatten(letter.body or []).text
             letter.administration = administrations.administration_for(letter.date_min)
             letters.append(letter)
-        bulk_insert(Letter, letters)
+        # The review queue's count of each letter's problems, from the records in hand, stored with the
+        # row (an UPDATE of a letter afterwards writes it and its RUM index entries again); checked, and
+        # corrected where the rest of the volume changed it, at the volume's end (``finish``).
+        facts = [checks.body_facts(letter.body) for letter in letters]
+        checked = self.provisional_problems(letters, batch, facts)
+        for letter, stand_in in zip(letters, checked, strict=True):
+            letter.problem_count = stand_in.problem_count
+        # On PostgreSQL into the staging table first: the letters reach catalog_letter below, once their
+        # footnotes, people and citations are written, with their search vectors computed as they go in.
+        staged = prepare_letter_stage()
+        bulk_insert(Letter, letters, table=LETTER_STAGE if staged else "")
         notes = {}
         footnotes = []
         for letter, item in zip(letters, batch, strict=True):
@@ -885,11 +986,19 @@ class VolumeLoader:
         # The batch's stored search vectors and facet keys now, not in one UPDATE at the volume's end:
         # a new letter's row, footnotes, people and citations are all written above and nothing later
         # in the import changes them, so the values are the same, and the database computes them
-        # while a parser in a second process reads the next letters (parse_worker).
-        search.reindex_letters([letter.pk for letter in letters])
+        # while a parser in a second process reads the next letters (parse_worker). On PostgreSQL in
+        # the INSERT that moves the staged letters into catalog_letter (each row written once).
+        if not (staged and insert_staged_letters(letters)):
+            search.reindex_letters([letter.pk for letter in letters])
         self.indexed.update(letter.pk for letter in letters)
         # Counted once the batch is written (a batch written again letter by letter counts once).
-        for letter, item in zip(letters, batch, strict=True):
+        for letter, item, stand_in, letter_facts in zip(letters, batch, checked, facts, strict=True):
+            if letter.pk is not None:  # what the volume's end checks again, without reading the letter back
+                stand_in.pk = letter.pk
+                self.checked[letter.pk] = (stand_in, letter_facts)
+            self.numbers_written[(letter.volume_id, letter.number)] = letter.page_end
+            if letter.xml_id:
+                self.xml_ids_written[letter.xml_id] = self.xml_ids_written.get(letter.xml_id, 0) + 1
             if item.record.review_reasons:
                 self.report.letters_flagged.extend(f"d{letter.number}: {why}" for why in item.record.review_reasons)
             elif self.publish:
@@ -897,6 +1006,71 @@ class VolumeLoader:
             self.report.created.append(letter.number)
             self.report.written_ids.add(letter.pk)
         self.report.sources_cited += len(citations)
+
+    @staticmethod
+    def checked_letter(letter: Letter) -> Letter:
+        """A letter holding only what ``checks.letter_problems`` reads (no body: ``body_facts`` stands
+        for it) and the problem count it was stored with."""
+        return Letter(
+            pk=letter.pk,
+            volume_id=letter.volume_id,
+            number=letter.number,
+            xml_id=letter.xml_id,
+            doc_type=letter.doc_type,
+            date_min=letter.date_min,
+            page_start=letter.page_start,
+            page_end=letter.page_end,
+            problem_count=letter.problem_count,
+        )
+
+    def provisional_problems(self, letters: list[Letter], batch: list[_NewLetter], facts: list) -> list[Letter]:
+        """For each new letter of the batch, its ``checked_letter`` (its id yet unknown: its position)
+        holding how many problems ``checks.letter_problems`` finds in it, from the records in hand and
+        what this import wrote before it: the count its row is stored with. It is
+        provisional only where the rest of the volume still changes it (a reference resolved by a
+        letter further on, a neighbour or an id met later, a person's id given later): the volume's
+        end computes the problems again (``checks.refresh_letters``) and corrects what differs."""
+        people = {person.pk: person for person in self.people.cache.values()}
+        roles, flagged, footnotes, heading_notes, citations = {}, {}, {}, {}, {}
+        by_number = {key: _Neighbour(key[1], page_end) for key, page_end in self.numbers_written.items()}
+        xml_ids = dict(self.xml_ids_written)
+        stand_ins = []
+        for position, (letter, item) in enumerate(zip(letters, batch, strict=True)):
+            new = item.new
+            roles[position] = {role for _person, role, _words in new["people"]}
+            flagged[position] = list(
+                dict.fromkeys(
+                    people[person_id].display_name
+                    for person_id, _role, _words in new["people"]
+                    if person_id in people and people[person_id].needs_review
+                )
+            )
+            notes = {number: (kind, text) for number, kind, text, _anchor, _content in new["footnotes"]}
+            footnotes[position] = notes
+            heading_notes[position] = {n for n, _k, _t, anchor, _c in new["footnotes"] if anchor is None}
+            for number, repository, collection, box, folder, raw in new["sources"]:
+                key = (position, number if number in notes else None)
+                citations.setdefault(key, []).append(self.source_for(repository, collection, box, folder, raw))
+            by_number[(self.volume.pk, letter.number)] = _Neighbour(letter.number, letter.page_end)
+            if letter.xml_id:
+                xml_ids[letter.xml_id] = xml_ids.get(letter.xml_id, 0) + 1
+            stand_in = self.checked_letter(letter)
+            stand_in.pk = position
+            stand_ins.append(stand_in)
+        ctx = {
+            "roles": roles,
+            "flagged": flagged,
+            "person_ids": {self.volume.pk: set(self.people.cache)},
+            "footnotes": footnotes,
+            "heading_notes": heading_notes,
+            "citations": citations,
+            "unresolved": {},  # taken as resolving: the volume's end knows
+            "by_number": by_number,
+            "xml_ids": {(self.volume.pk, xml_id): count for xml_id, count in xml_ids.items()},
+        }
+        for stand_in, letter_facts in zip(stand_ins, facts, strict=True):
+            stand_in.problem_count = len(checks.letter_problems(stand_in, ctx, letter_facts))
+        return stand_ins
 
     def merge_letter(self, record: LetterRecord, new: dict, checksum: str, pk: int) -> None:
         """The three-way merge of a letter the import changed, field by field."""
@@ -1103,7 +1277,8 @@ class VolumeLoader:
         # The review queue's stored problems (catalog/checks.py), for the letters this import touched.
         ids = sorted(self.report.written_ids | touched)
         for start in range(0, len(ids), BATCH_SIZE):  # in batches: memory stays bounded
-            checks.refresh_letters(ids[start : start + BATCH_SIZE])
+            # The new letters from what the import holds (not read back), their stored counts corrected.
+            checks.refresh_letters(ids[start : start + BATCH_SIZE], in_hand=self.checked)
         # The stored search index (catalog/search.py) of the letters written and not indexed with
         # their batch (the merged ones).
         search.reindex_letters(sorted(self.report.written_ids - self.indexed))

@@ -147,9 +147,9 @@ class TestBatches:
         written = []
         original = loader.bulk_insert
 
-        def recorded(model, objects):
+        def recorded(model, objects, **options):  # options: the letters' staging table on PostgreSQL
             written.append((model._meta.db_table, len(objects)))
-            return original(model, objects)
+            return original(model, objects, **options)
 
         monkeypatch.setattr(loader, "bulk_insert", recorded)
         load(TEI_V33)
