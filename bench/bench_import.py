@@ -68,7 +68,10 @@ COPY_TABLES = [
     ("catalog_revision", "letter_id IN (SELECT id FROM catalog_letter WHERE volume_id = %(volume)s)"),
 ]
 # The side tables the first import fills at the volume's end (in the faithful floor only).
-FLOOR_SIDE_TABLES = ["catalog_letterproblem", "catalog_personletter"]
+# Side tables the import leaves rows in: the review queue's problems, people's pages' rows, and the
+# public search table (migration 0015: a published letter's narrow row, its vector under the RUM
+# index there; written by the letters' triggers in the import, COPYed here as they were written).
+FLOOR_SIDE_TABLES = ["catalog_letterproblem", "catalog_personletter", "catalog_searchdoc"]
 
 
 def edit_release(source: Path, target: Path, every: int = 20) -> int:
@@ -142,7 +145,8 @@ def copy_floor(volume_id: int) -> dict:
 
     ``faithful`` — what issue 13 defines: the same rows as the import leaves them, COPYed into the
     same tables with all their indexes. The tables are made ``LIKE … INCLUDING ALL`` (every index: the
-    letters' GIN and RUM indexes on ``search_vector``, the GIN index on ``facet_keys``, the b-trees)
+    letters' GIN index on ``search_vector`` — its RUM index moved to the public search table in
+    session 5, whose rows are COPYed too —, the GIN index on ``facet_keys``, the b-trees)
     and are ordinary, WAL-logged tables as the real ones are (no trigger, no foreign key). The rows
     are the per-document tables the first import fills (letters, footnotes, letter–people, citations,
     cross-references, letter–terms, revisions) and the two side tables it fills at the volume's end

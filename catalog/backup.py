@@ -51,8 +51,10 @@ class BackupError(Exception):
 
 def catalog_models() -> list:
     """Every catalog model, with the link tables of many-to-many fields as models of their own, so
-    that a link keeps its id (a volume's sources are listed in the order their links were made)."""
-    return list(apps.get_app_config("catalog").get_models(include_auto_created=True))
+    that a link keeps its id (a volume's sources are listed in the order their links were made).
+    Unmanaged models are left out: the public search table and its key numbers (migration 0015) are
+    derived from the letters by the database's triggers, and rebuilt as the letters load."""
+    return [m for m in apps.get_app_config("catalog").get_models(include_auto_created=True) if m._meta.managed]
 
 
 def _columns(model) -> list[str]:

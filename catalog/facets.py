@@ -23,6 +23,7 @@ from __future__ import annotations
 import threading
 
 import numpy as np
+import psycopg
 from django.db import connections
 from django.db.models import BinaryField, BooleanField
 from django.db.models.expressions import RawSQL
@@ -99,16 +100,21 @@ def forget() -> None:
         _known.clear()
 
 
-def _searchdoc_rows(letter_filter, data: dict):
-    """The search table's rows passing every filter but the facets, or ``None``."""
-    narrowing = {name for name, value in data.items() if value not in (None, "", [])}
+def _searchdoc_rows(letter_filter, data: dict, *, ranked: bool = False):
+    """The search table's rows passing every filter but the facets, or ``None``; ``ranked``: the
+    query matched through the RUM index, to be read in its order (``catalog.search.search``)."""
+    from catalog import search
     from catalog.queries import FACETS
 
+    narrowing = {name for name, value in data.items() if value not in (None, "", [])}
     if narrowing - set(FACETS) - SEARCHDOC_FILTERS:
         return None
     rows = SearchDoc.objects.using(letter_filter.queryset.db).all()
     for name in SEARCHDOC_FILTERS & narrowing:
-        rows = letter_filter.filters[name].filter(rows, data[name])
+        if name == "q":
+            rows = search.search(rows, data["q"], data.get("scope") or "all", ranked=ranked)
+        else:
+            rows = letter_filter.filters[name].filter(rows, data[name])
     return rows
 
 
@@ -168,9 +174,7 @@ def counts(
         kept = TOP_KEYS_SQL.format(counts="SELECT key, n FROM catalog_facetcount WHERE key LIKE %s", limit=int(limit))
         sql = f"{sql} UNION ALL SELECT -1, n, convert_to(k, 'UTF8'), 0::oid FROM ({kept}) AS kept"  # noqa: S608
         params = (*params, kept_prefix + ":%")
-    with connections[alias].cursor() as cursor:
-        cursor.execute(sql, params)
-        groups = cursor.fetchall()
+    groups = _fetch_binary(alias, sql, params)
     total, arrays, kept_counts, filenode = 0, [], {}, 0
     for g, n, packed, node in groups:
         if g < 0:
@@ -179,7 +183,7 @@ def counts(
         filenode = node
         if g == 0:
             total = n
-        arrays.append((g, np.frombuffer(packed or b"", dtype=">i4").astype(np.intp)))
+        arrays.append((g, np.frombuffer(packed or b"", dtype=">i4").astype(np.int32)))
     highest = max((int(keys.max()) for _, keys in arrays if len(keys)), default=-1)
     with connections[alias].cursor() as cursor:
         if highest < 0:
@@ -196,6 +200,29 @@ def counts(
     if kept_prefix:
         result[kept_prefix] = kept_counts
     return result, total
+
+
+def _fetch_binary(alias: str, sql: str, params) -> list[tuple]:
+    """``sql``'s rows with the results in PostgreSQL's binary format: the packed keys arrive as
+    they are stored (13 MB for 219,316 hits), not as hexadecimal text twice their size to encode on
+    the server and decode here (128–174 ms against 307–363 ms, measured at 332k letters). Through
+    Django's cursor wrappers, so that the statement is logged, counted and timed as any other."""
+    connection = connections[alias]
+    rows: list[tuple] = []
+    with connection.cursor() as cursor:
+
+        def binary(sql, params, many, context):
+            with connection.wrap_database_errors, psycopg.Cursor(connection.connection) as raw:
+                raw.execute(sql, params, binary=True)
+                rows.extend(raw.fetchall())
+
+        debug = getattr(cursor, "debug_sql", None)
+        if debug is None:
+            cursor._execute_with_wrappers(sql, params, many=False, executor=binary)
+        else:
+            with debug(sql, params):
+                cursor._execute_with_wrappers(sql, params, many=False, executor=binary)
+    return rows
 
 
 def _matches(selections: list[tuple[str, list]]) -> list[RawSQL]:
@@ -220,7 +247,7 @@ def top_hits(
     from catalog import search
 
     parsed = search.parse(data.get("q") or "")
-    rows = _searchdoc_rows(letter_filter, data) if parsed else None
+    rows = _searchdoc_rows(letter_filter, data, ranked=True) if parsed else None
     if rows is None or not search.rum_index(rows.db):
         return None
     for match in _matches(selections):

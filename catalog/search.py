@@ -88,6 +88,13 @@ def searchdoc_vector() -> RawSQL:
     return RawSQL('"catalog_searchdoc"."vector"', [], output_field=SearchVectorField())
 
 
+def searchdoc_words() -> RawSQL:
+    """The search table's vector without positions and weights: the expression of its GIN index
+    (migration 0015). Matching a word or an AND/OR/NOT of words there needs no vector read; a phrase
+    needs positions (``searchdoc_vector``, RUM)."""
+    return RawSQL('strip("catalog_searchdoc"."vector")', [], output_field=SearchVectorField())
+
+
 class ScopedVector(Func):
     """``ts_filter(vector, weights)``: only the lexemes of some weights (a scope)."""
 
@@ -376,12 +383,14 @@ def _plain_condition(parsed: ParsedQuery, fields: tuple[str, ...]) -> Q:
 # -- the public entry points ----------------------------------------------------------------------
 
 
-def search(queryset: QuerySet, q, scope: str = "all") -> QuerySet:
+def search(queryset: QuerySet, q, scope: str = "all", *, ranked: bool = False) -> QuerySet:
     """``queryset`` narrowed to the letters matching ``q`` in ``scope``, annotated with ``rank``
     (higher is better; 0 on databases without ranking). With the RUM index (PostgreSQL, migration
     0012) also aliased ``distance`` (lower is better): :func:`relevance_order`. A queryset of the
     public search table (``SearchDoc``, PostgreSQL) is narrowed the same way, its own vector
-    matched, and neither ranked nor ordered: it is counted (``catalog.facets``)."""
+    matched, and neither ranked nor ordered: it is counted (``catalog.facets``) — words through the
+    GIN index of its stripped vector (a bitmap of the hits, no vector read), phrases through its RUM
+    index (positions in the index: no recheck); ``ranked``: through RUM, to be read in its order."""
     parsed = parse(q)
     if not parsed:
         return queryset
@@ -389,7 +398,10 @@ def search(queryset: QuerySet, q, scope: str = "all") -> QuerySet:
     if connection.vendor == "postgresql":
         query = pg_query(parsed)
         counting = queryset.model is SearchDoc
-        vector = searchdoc_vector() if counting else stored_vector()
+        vector = stored_vector()
+        if counting:
+            words = scope == "all" and all(len(t.words) == 1 for g in parsed.groups for t in g)
+            vector = searchdoc_words() if words and not ranked else searchdoc_vector()
         queryset = queryset.alias(fts=vector)
         if scope == "all":
             queryset = queryset.filter(fts=query)

@@ -105,6 +105,11 @@ VECTOR_INDEX = {
     False: "CREATE INDEX IF NOT EXISTS searchdoc_vector_gin ON catalog_searchdoc USING gin (vector)",
 }
 INDEXES = [
+    # Words (no phrase) are matched on the stripped vector: GIN answers them from its posting lists
+    # alone (a bitmap, no row's vector read), faster than RUM for a common word (19 ms against 84 ms
+    # for 219,316 hits at 332k letters). A separate expression, so the planner never takes it for a
+    # phrase, which needs RUM's positions (GIN rechecked 88,204 candidates' vectors: 0.8 s).
+    "CREATE INDEX IF NOT EXISTS searchdoc_words_gin ON catalog_searchdoc USING gin (strip(vector))",
     "CREATE INDEX IF NOT EXISTS searchdoc_keys_gin ON catalog_searchdoc USING gin (keys)",
     "CREATE INDEX IF NOT EXISTS searchdoc_date ON catalog_searchdoc (date_min)",
 ]
