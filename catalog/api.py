@@ -265,7 +265,7 @@ def letter_list(
 )
 def letter_detail(request, identifier: str, number: int):
     try:
-        letter = queries.find_letter(identifier, request.user, number=number)
+        letter = queries.find_letter(identifier, request.user, number=number, page=True)
     except Http404:
         return Status(404, {"error": "not found"})
     page = queries.load_letter_page(letter, request.user, neighbours=False)

@@ -47,10 +47,12 @@ from django.utils import timezone
 from catalog import administrations, search
 from catalog.body import iter_nodes
 from catalog.models import (
+    Annotation,
     ArchivalSource,
     Chapter,
     Correspondence,
     CrossReference,
+    Erratum,
     Footnote,
     Letter,
     LetterPerson,
@@ -1152,14 +1154,30 @@ def archival_neighbours(letter: Letter, sources: list[ArchivalSource] | None = N
 # -- one letter ----------------------------------------------------------------------------------
 
 
-def find_letter(identifier: str, user, *, number: int | None = None, xml_id: str = "") -> Letter:
-    """A visible letter by number, or by its (possibly old) xml id; Http404 otherwise."""
+def find_letter(identifier: str, user, *, number: int | None = None, xml_id: str = "", page: bool = False) -> Letter:
+    """A visible letter by number, or by its (possibly old) xml id; Http404 otherwise.
+
+    ``page``: with what its page asks of the letter itself, in the same statement (a statement
+    less each; most letters have no errata and no annotations): the numbers of the documents
+    before and after it in its volume that ``user`` may see (``previous_number``,
+    ``next_number``), and whether it has errata and public annotations (``has_errata``,
+    ``has_public_annotations``)."""
     letters = (
         Letter.objects.visible_to(user)
         .select_related("volume", "chapter")
         .defer("import_snapshot", "volume__import_snapshot")
         .filter(volume__identifier=identifier)
     )
+    if page:
+        around = Letter.objects.visible_to(user).filter(volume_id=OuterRef("volume_id"))
+        letters = letters.annotate(
+            previous_number=Subquery(
+                around.filter(number__lt=OuterRef("number")).order_by("-number").values("number")[:1]
+            ),
+            next_number=Subquery(around.filter(number__gt=OuterRef("number")).order_by("number").values("number")[:1]),
+            has_errata=Exists(Erratum.objects.filter(letter=OuterRef("pk"))),
+            has_public_annotations=Exists(Annotation.objects.public().filter(letter=OuterRef("pk"))),
+        )
     letter = None
     if number is not None:
         letter = letters.filter(number=number).first()
@@ -1238,7 +1256,6 @@ def load_letter_page(letter: Letter, user, *, neighbours: bool = True) -> Letter
         if citation.footnote_id and citation.footnote.number and citation.footnote.number not in entry.footnotes:
             entry.footnotes.append(citation.footnote.number)  # an unnumbered source note is no "footnote 0"
 
-    visible = Letter.objects.visible_to(user)
     rows = list(
         CrossReference.objects.filter(letter=letter)
         .select_related("target__volume")
@@ -1258,13 +1275,13 @@ def load_letter_page(letter: Letter, user, *, neighbours: bool = True) -> Letter
         if referenced_volumes
         else set()
     )
-    visible_target_ids = _visible_ids(visible, [r.target_id for r in rows if r.target_id], user)
     references: OrderedDict[tuple, ReferenceEntry] = OrderedDict()
     for row in rows:
         key = (row.target_volume, row.target_number, row.target_footnote)
         entry = references.get(key)
         if entry is None:
-            target = row.target if row.target_id in visible_target_ids else None
+            # The target was read with the row: whether the requester may open it needs no query.
+            target = row.target if row.target_id is not None and _visible(row.target, user) else None
             entry = references[key] = ReferenceEntry(
                 volume=row.target_volume,
                 number=row.target_number,
@@ -1291,29 +1308,43 @@ def load_letter_page(letter: Letter, user, *, neighbours: bool = True) -> Letter
     )
     # A query of its own for these few people: as a correlated EXISTS in the query above, PostgreSQL
     # hashed every person's identifiers once per page (160 ms at 100k letters).
-    page.described = _description_public({link.person_id for link in links}) if links else set()
+    # Only a description is shown or not: people without one need no asking.
+    with_description = {link.person_id for link in links if link.person.description}
+    page.described = _description_public(with_description) if with_description else set()
+    if not getattr(letter, "has_errata", True):
+        _known_empty(letter, "errata")  # read by its notices (catalog.workflow.public_notices)
     if neighbours:
         page.neighbours = archival_neighbours(letter, [entry.source for entry in page.sources])
-        # The documents before and after in the volume, in one query (two index probes).
-        around = visible.filter(volume_id=letter.volume_id)
-        before = around.filter(number__lt=letter.number).order_by("-number").values("number")[:1]
-        after = around.filter(number__gt=letter.number).order_by("number").values("number")[:1]
-        for sibling in around.filter(Q(number=Subquery(before)) | Q(number=Subquery(after))).only(
-            "id", "number", "title"
-        ):
-            if sibling.number < letter.number:
-                page.previous = sibling
-            else:
-                page.next = sibling
+        if hasattr(letter, "previous_number"):  # find_letter(page=True) read them with the letter
+            page.previous = SimpleNamespace(number=letter.previous_number) if letter.previous_number else None
+            page.next = SimpleNamespace(number=letter.next_number) if letter.next_number else None
+        else:
+            # The documents before and after in the volume, in one query (two index probes).
+            around = Letter.objects.visible_to(user).filter(volume_id=letter.volume_id)
+            before = around.filter(number__lt=letter.number).order_by("-number").values("number")[:1]
+            after = around.filter(number__gt=letter.number).order_by("number").values("number")[:1]
+            for sibling in around.filter(Q(number=Subquery(before)) | Q(number=Subquery(after))).only(
+                "id", "number", "title"
+            ):
+                if sibling.number < letter.number:
+                    page.previous = sibling
+                else:
+                    page.next = sibling
     return page
 
 
-def _visible_ids(visible: QuerySet, ids: list[int], user) -> set[int]:
-    if not ids:
-        return set()
-    if user is not None and user.is_active and user.is_staff:
-        return set(ids)
-    return set(visible.filter(pk__in=ids).values_list("pk", flat=True))
+def _visible(letter: Letter, user) -> bool:
+    """Whether ``user`` may open this letter: ``Letter.objects.visible_to(user)``, for a letter in hand."""
+    return is_staff(user) or letter.status == Letter.Status.PUBLISHED
+
+
+def _known_empty(instance, relation: str) -> None:
+    """Mark a reverse relation known to be empty (as ``prefetch_related`` would): reading it asks
+    nothing of the database."""
+    empty = getattr(instance, relation).get_queryset()
+    empty._result_cache = []
+    empty._prefetch_done = True
+    instance.__dict__.setdefault("_prefetched_objects_cache", {})[relation] = empty
 
 
 def build_render_context(letter: Letter, nodes: list, user, body_refs=None, known_volumes=None) -> RenderContext:
