@@ -30,6 +30,7 @@ from django.db.models import (
     Count,
     Exists,
     F,
+    IntegerField,
     OuterRef,
     Prefetch,
     Q,
@@ -1096,6 +1097,9 @@ def _date_key(letter: Letter):
     return (letter.date_min is None, letter.date_min or timezone.now(), letter.volume.identifier, letter.number)
 
 
+NEIGHBOUR_FIELDS = ("volume_id", "number", "title", "date_min", "date_max", "date_precision", "volume__identifier")
+
+
 def archival_neighbours(letter: Letter, sources: list[ArchivalSource] | None = None, limit: int = 10) -> list[dict]:
     """Published letters from the same box (or, without a box, the same collection) as this letter's
     sources, dated from this letter's date on (all of them for an undated letter), by date:
@@ -1128,7 +1132,8 @@ def archival_neighbours(letter: Letter, sources: list[ArchivalSource] | None = N
             "source__repository",
             "source__collection",
             "source__box",
-            *[f"letter__{f}" for f in LIST_FIELDS if f != "id"],
+            # what a neighbour's line shows (title, reference, date): fewer columns to compile and load
+            *[f"letter__{f}" for f in NEIGHBOUR_FIELDS],
             "letter_id",
         )
         .order_by(F("letter__date_min").asc(nulls_last=True), "letter__volume__identifier", "letter__number")[
@@ -1169,15 +1174,7 @@ def find_letter(identifier: str, user, *, number: int | None = None, xml_id: str
         .filter(volume__identifier=identifier)
     )
     if page:
-        around = Letter.objects.visible_to(user).filter(volume_id=OuterRef("volume_id"))
-        letters = letters.annotate(
-            previous_number=Subquery(
-                around.filter(number__lt=OuterRef("number")).order_by("-number").values("number")[:1]
-            ),
-            next_number=Subquery(around.filter(number__gt=OuterRef("number")).order_by("number").values("number")[:1]),
-            has_errata=Exists(Erratum.objects.filter(letter=OuterRef("pk"))),
-            has_public_annotations=Exists(Annotation.objects.public().filter(letter=OuterRef("pk"))),
-        )
+        letters = letters.annotate(**_page_flags(user))
     letter = None
     if number is not None:
         letter = letters.filter(number=number).first()
@@ -1186,6 +1183,31 @@ def find_letter(identifier: str, user, *, number: int | None = None, xml_id: str
     if letter is None:
         raise Http404("No such document")
     return letter
+
+
+def _page_flags(user) -> dict:
+    """find_letter(page=True)'s columns, as SQL of their own: as ORM subqueries, compiling them cost
+    more than the statements they replace (four subqueries, each a query to compile)."""
+    table, errata, notes = (f'"{m._meta.db_table}"' for m in (Letter, Erratum, Annotation))
+    status, status_params = ("", []) if is_staff(user) else (" AND o.status = %s", [Letter.Status.PUBLISHED])
+    around = (  # table names and fixed words only; the status is a parameter
+        f"SELECT o.number FROM {table} o WHERE o.volume_id = {table}.volume_id"  # noqa: S608
+        f" AND o.number {{}} {table}.number{status} ORDER BY o.number {{}} LIMIT 1"
+    )
+    return {
+        "previous_number": RawSQL(around.format("<", "DESC"), status_params, output_field=IntegerField()),  # noqa: S611
+        "next_number": RawSQL(around.format(">", "ASC"), status_params, output_field=IntegerField()),  # noqa: S611
+        "has_errata": RawSQL(  # noqa: S611
+            f"EXISTS (SELECT 1 FROM {errata} e WHERE e.letter_id = {table}.id)",  # noqa: S608
+            [],
+            output_field=BooleanField(),
+        ),
+        "has_public_annotations": RawSQL(  # noqa: S611
+            f"EXISTS (SELECT 1 FROM {notes} a WHERE a.letter_id = {table}.id AND a.visibility = %s)",  # noqa: S608
+            [Annotation.Visibility.PUBLIC],
+            output_field=BooleanField(),
+        ),
+    }
 
 
 @dataclass
