@@ -222,7 +222,7 @@ def test_only_get(client, import_seeds):
 
 
 def test_api_query_count(client, import_seeds, django_assert_max_num_queries):
-    with django_assert_max_num_queries(7):
+    with django_assert_max_num_queries(5):
         client.get(API_328)
 
 
