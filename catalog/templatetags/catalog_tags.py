@@ -8,6 +8,7 @@ from django.utils.http import urlencode
 from django.utils.safestring import mark_safe
 
 from catalog import rendering
+from catalog.addresses import address
 
 register = template.Library()
 
@@ -222,3 +223,10 @@ def letter_rows(rows):
     """``{% letter_rows rows %}``: the letters of a list page as ``<li>`` rows (title, reference,
     date, sender → recipient, search snippets)."""
     return mark_safe("".join(_letter_row(row) for row in rows))  # noqa: S308 - every row is format_html
+
+
+@register.simple_tag(name="address")
+def address_tag(name, *args):
+    """``{% address 'catalog:letter' identifier number %}``: what ``{% url %}`` gives for the catalog's
+    routes, from a template per route rather than a ``reverse()`` each (catalog.addresses)."""
+    return address(name, *args)
