@@ -41,7 +41,7 @@ from django.db.models import (
     prefetch_related_objects,
 )
 from django.db.models.expressions import RawSQL
-from django.db.models.functions import ExtractYear
+from django.db.models.functions import Cast, ExtractYear
 from django.http import Http404
 from django.utils import timezone
 
@@ -1291,12 +1291,9 @@ def load_letter_page(letter: Letter, user, *, neighbours: bool = True) -> Letter
     referenced_volumes = {r.target_volume for r in rows if r.target_number is None}
     nodes = [*(letter.body or []), *(n for f in footnotes for n in (f.content or []))]
     body_refs = stored_ref_targets(nodes)
-    referenced_volumes |= {t.volume for t in body_refs if not t.document}
-    known_volumes = (
-        set(Volume.objects.filter(identifier__in=referenced_volumes).values_list("identifier", flat=True))
-        if referenced_volumes
-        else set()
-    )
+    # The body's people, terms and documents, and every volume referred to: one statement.
+    context = build_render_context(letter, nodes, user, body_refs, also_volumes=referenced_volumes)
+    known_volumes = context.known_volumes
     references: OrderedDict[tuple, ReferenceEntry] = OrderedDict()
     for row in rows:
         key = (row.target_volume, row.target_number, row.target_footnote)
@@ -1315,7 +1312,6 @@ def load_letter_page(letter: Letter, user, *, neighbours: bool = True) -> Letter
         if row.footnote_id and row.footnote.number not in entry.footnotes:
             entry.footnotes.append(row.footnote.number)
 
-    context = build_render_context(letter, nodes, user, body_refs, known_volumes)
     page = LetterPage(
         letter=letter,
         footnotes=footnotes,
@@ -1369,9 +1365,13 @@ def _known_empty(instance, relation: str) -> None:
     instance.__dict__.setdefault("_prefetched_objects_cache", {})[relation] = empty
 
 
-def build_render_context(letter: Letter, nodes: list, user, body_refs=None, known_volumes=None) -> RenderContext:
-    """The lookups the renderer needs for one letter: at most one query each for people, terms and
-    cross-reference targets, and none when the body has no such nodes."""
+def build_render_context(
+    letter: Letter, nodes: list, user, body_refs=None, known_volumes=None, also_volumes=()
+) -> RenderContext:
+    """The lookups the renderer needs for one letter — people, terms, cross-reference targets and
+    volumes — in one statement (a UNION ALL of those the body needs), none when it needs none.
+    ``also_volumes``: more volume identifiers to look up (a letter's cross-references); those that
+    exist are in the context's ``known_volumes``."""
     volume = letter.volume
     person_ids, term_ids = set(), set()
     for node in iter_nodes(nodes):
@@ -1380,19 +1380,26 @@ def build_render_context(letter: Letter, nodes: list, user, body_refs=None, know
             person_ids |= {local_id(node.get(k)) for k in ("ref", "corresp", "key", "target") if node.get(k)}
         elif tag == "term":
             term_ids |= {local_id(node.get(k)) for k in ("ref", "target", "key") if node.get(k)}
-    people = {}
-    if person_ids:
-        people = dict(
-            PersonIdentifier.objects.filter(volume=volume, local_id__in=person_ids).values_list(
-                "local_id", "person__slug"
-            )
-        )
-    terms = {}
-    if term_ids:
-        terms = dict(Term.objects.filter(volume=volume, xml_id__in=term_ids).values_list("xml_id", "expansion"))
     body_refs = body_refs if body_refs is not None else stored_ref_targets(nodes)
-    known_letters: set[tuple[str, str]] = set()
     letter_refs = [t for t in body_refs if t.document]
+    wanted_volumes = {t.volume for t in body_refs if not t.document} | set(also_volumes)
+
+    def kind(name: str) -> Value:
+        return Value(name, output_field=CharField())
+
+    parts = []  # (kind, key, value, more): the same four text columns each
+    if person_ids:
+        parts.append(
+            PersonIdentifier.objects.filter(volume=volume, local_id__in=person_ids)
+            .order_by()
+            .values_list(kind("person"), "local_id", "person__slug", kind(""))
+        )
+    if term_ids:
+        parts.append(
+            Term.objects.filter(volume=volume, xml_id__in=term_ids)
+            .order_by()
+            .values_list(kind("term"), "xml_id", "expansion", kind(""))
+        )
     if letter_refs:
         condition = Q()
         for target in letter_refs:
@@ -1400,23 +1407,37 @@ def build_render_context(letter: Letter, nodes: list, user, body_refs=None, know
                 condition |= Q(volume__identifier=target.volume, number=target.number)
             else:
                 condition |= Q(volume__identifier=target.volume, xml_id=target.document)
-        for vol, number, xml_id in (
-            Letter.objects.visible_to(user).filter(condition).values_list("volume__identifier", "number", "xml_id")
-        ):
-            known_letters.add((vol, f"d{number}"))
-            if xml_id:
-                known_letters.add((vol, xml_id))
-    if known_volumes is None:
-        wanted = {t.volume for t in body_refs if not t.document}
-        known_volumes = (
-            set(Volume.objects.filter(identifier__in=wanted).values_list("identifier", flat=True)) if wanted else set()
+        parts.append(
+            Letter.objects.visible_to(user)
+            .filter(condition)
+            .order_by()
+            .values_list(kind("letter"), "volume__identifier", Cast("number", CharField()), "xml_id")
         )
+    if known_volumes is None and wanted_volumes:
+        parts.append(
+            Volume.objects.filter(identifier__in=wanted_volumes)
+            .order_by()
+            .values_list(kind("volume"), "identifier", kind(""), kind(""))
+        )
+    rows = list(parts[0].union(*parts[1:], all=True) if len(parts) > 1 else parts[0]) if parts else []
+    people, terms, known_letters, found_volumes = {}, {}, set(), set()
+    for what, key, value, more in rows:
+        if what == "person":
+            people[key] = value
+        elif what == "term":
+            terms[key] = value
+        elif what == "letter":
+            known_letters.add((key, f"d{value}"))
+            if more:
+                known_letters.add((key, more))
+        else:
+            found_volumes.add(key)
     return RenderContext(
         volume=volume.identifier,
         people=people,
         terms=terms,
         known_letters=known_letters,
-        known_volumes=set(known_volumes),
+        known_volumes=set(known_volumes) if known_volumes is not None else found_volumes,
     )
 
 

@@ -564,8 +564,8 @@ def tei_v33(db):
 
 
 def test_tei_letter_links_people_terms_and_documents(client, tei_v33, django_assert_max_num_queries):
-    # the letter page's queries, + people, terms and documents named in the body
-    with django_assert_max_num_queries(10):
+    # the letter page's queries, + the people, terms and documents named in the body (one statement)
+    with django_assert_max_num_queries(8):
         response = client.get(f"/volumes/{V33}/d192/")
     assert response.status_code == 200
     html = text_of(response)
