@@ -225,6 +225,20 @@ def letter_rows(rows):
     return mark_safe("".join(_letter_row(row) for row in rows))  # noqa: S308 - every row is format_html
 
 
+@register.simple_tag
+def neighbour_rows(letters):
+    """``{% neighbour_rows entry.letters %}``: a letter's archival neighbours as ``<li>`` rows
+    (title, reference, date)."""
+    return mark_safe(  # noqa: S308 - every value is escaped
+        "".join(
+            f'<li><a href="{_escape(other.get_absolute_url())}">{_escape(other.title)}</a> <span class="letter-meta">'
+            f"{_escape(other.volume.identifier)}, Document {_escape(other.number)} · {_escape(date_range(other))}"
+            "</span></li>"
+            for other in letters
+        )
+    )
+
+
 @register.simple_tag(name="address")
 def address_tag(name, *args):
     """``{% address 'catalog:letter' identifier number %}``: what ``{% url %}`` gives for the catalog's
