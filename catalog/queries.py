@@ -30,6 +30,7 @@ from django.db.models import (
     Count,
     Exists,
     F,
+    IntegerField,
     OuterRef,
     Prefetch,
     Q,
@@ -40,7 +41,7 @@ from django.db.models import (
     prefetch_related_objects,
 )
 from django.db.models.expressions import RawSQL
-from django.db.models.functions import ExtractYear
+from django.db.models.functions import Cast, ExtractYear
 from django.http import Http404
 from django.utils import timezone
 
@@ -48,10 +49,12 @@ from catalog import administrations, search
 from catalog import facets as facet_counts
 from catalog.body import iter_nodes
 from catalog.models import (
+    Annotation,
     ArchivalSource,
     Chapter,
     Correspondence,
     CrossReference,
+    Erratum,
     Footnote,
     Letter,
     LetterPerson,
@@ -1106,6 +1109,9 @@ def _date_key(letter: Letter):
     return (letter.date_min is None, letter.date_min or timezone.now(), letter.volume.identifier, letter.number)
 
 
+NEIGHBOUR_FIELDS = ("volume_id", "number", "title", "date_min", "date_max", "date_precision", "volume__identifier")
+
+
 def archival_neighbours(letter: Letter, sources: list[ArchivalSource] | None = None, limit: int = 10) -> list[dict]:
     """Published letters from the same box (or, without a box, the same collection) as this letter's
     sources, dated from this letter's date on (all of them for an undated letter), by date:
@@ -1138,7 +1144,8 @@ def archival_neighbours(letter: Letter, sources: list[ArchivalSource] | None = N
             "source__repository",
             "source__collection",
             "source__box",
-            *[f"letter__{f}" for f in LIST_FIELDS if f != "id"],
+            # what a neighbour's line shows (title, reference, date): fewer columns to compile and load
+            *[f"letter__{f}" for f in NEIGHBOUR_FIELDS],
             "letter_id",
         )
         .order_by(F("letter__date_min").asc(nulls_last=True), "letter__volume__identifier", "letter__number")[
@@ -1164,14 +1171,22 @@ def archival_neighbours(letter: Letter, sources: list[ArchivalSource] | None = N
 # -- one letter ----------------------------------------------------------------------------------
 
 
-def find_letter(identifier: str, user, *, number: int | None = None, xml_id: str = "") -> Letter:
-    """A visible letter by number, or by its (possibly old) xml id; Http404 otherwise."""
+def find_letter(identifier: str, user, *, number: int | None = None, xml_id: str = "", page: bool = False) -> Letter:
+    """A visible letter by number, or by its (possibly old) xml id; Http404 otherwise.
+
+    ``page``: with what its page asks of the letter itself, in the same statement (a statement
+    less each; most letters have no errata and no annotations): the numbers of the documents
+    before and after it in its volume that ``user`` may see (``previous_number``,
+    ``next_number``), and whether it has errata and public annotations (``has_errata``,
+    ``has_public_annotations``)."""
     letters = (
         Letter.objects.visible_to(user)
         .select_related("volume", "chapter")
         .defer("import_snapshot", "volume__import_snapshot")
         .filter(volume__identifier=identifier)
     )
+    if page:
+        letters = letters.annotate(**_page_flags(user))
     letter = None
     if number is not None:
         letter = letters.filter(number=number).first()
@@ -1180,6 +1195,31 @@ def find_letter(identifier: str, user, *, number: int | None = None, xml_id: str
     if letter is None:
         raise Http404("No such document")
     return letter
+
+
+def _page_flags(user) -> dict:
+    """find_letter(page=True)'s columns, as SQL of their own: as ORM subqueries, compiling them cost
+    more than the statements they replace (four subqueries, each a query to compile)."""
+    table, errata, notes = (f'"{m._meta.db_table}"' for m in (Letter, Erratum, Annotation))
+    status, status_params = ("", []) if is_staff(user) else (" AND o.status = %s", [Letter.Status.PUBLISHED])
+    around = (  # table names and fixed words only; the status is a parameter
+        f"SELECT o.number FROM {table} o WHERE o.volume_id = {table}.volume_id"  # noqa: S608
+        f" AND o.number {{}} {table}.number{status} ORDER BY o.number {{}} LIMIT 1"
+    )
+    return {
+        "previous_number": RawSQL(around.format("<", "DESC"), status_params, output_field=IntegerField()),  # noqa: S611
+        "next_number": RawSQL(around.format(">", "ASC"), status_params, output_field=IntegerField()),  # noqa: S611
+        "has_errata": RawSQL(  # noqa: S611
+            f"EXISTS (SELECT 1 FROM {errata} e WHERE e.letter_id = {table}.id)",  # noqa: S608
+            [],
+            output_field=BooleanField(),
+        ),
+        "has_public_annotations": RawSQL(  # noqa: S611
+            f"EXISTS (SELECT 1 FROM {notes} a WHERE a.letter_id = {table}.id AND a.visibility = %s)",  # noqa: S608
+            [Annotation.Visibility.PUBLIC],
+            output_field=BooleanField(),
+        ),
+    }
 
 
 @dataclass
@@ -1250,7 +1290,6 @@ def load_letter_page(letter: Letter, user, *, neighbours: bool = True) -> Letter
         if citation.footnote_id and citation.footnote.number and citation.footnote.number not in entry.footnotes:
             entry.footnotes.append(citation.footnote.number)  # an unnumbered source note is no "footnote 0"
 
-    visible = Letter.objects.visible_to(user)
     rows = list(
         CrossReference.objects.filter(letter=letter)
         .select_related("target__volume")
@@ -1264,19 +1303,16 @@ def load_letter_page(letter: Letter, user, *, neighbours: bool = True) -> Letter
     referenced_volumes = {r.target_volume for r in rows if r.target_number is None}
     nodes = [*(letter.body or []), *(n for f in footnotes for n in (f.content or []))]
     body_refs = stored_ref_targets(nodes)
-    referenced_volumes |= {t.volume for t in body_refs if not t.document}
-    known_volumes = (
-        set(Volume.objects.filter(identifier__in=referenced_volumes).values_list("identifier", flat=True))
-        if referenced_volumes
-        else set()
-    )
-    visible_target_ids = _visible_ids(visible, [r.target_id for r in rows if r.target_id], user)
+    # The body's people, terms and documents, and every volume referred to: one statement.
+    context = build_render_context(letter, nodes, user, body_refs, also_volumes=referenced_volumes)
+    known_volumes = context.known_volumes
     references: OrderedDict[tuple, ReferenceEntry] = OrderedDict()
     for row in rows:
         key = (row.target_volume, row.target_number, row.target_footnote)
         entry = references.get(key)
         if entry is None:
-            target = row.target if row.target_id in visible_target_ids else None
+            # The target was read with the row: whether the requester may open it needs no query.
+            target = row.target if row.target_id is not None and _visible(row.target, user) else None
             entry = references[key] = ReferenceEntry(
                 volume=row.target_volume,
                 number=row.target_number,
@@ -1288,7 +1324,6 @@ def load_letter_page(letter: Letter, user, *, neighbours: bool = True) -> Letter
         if row.footnote_id and row.footnote.number not in entry.footnotes:
             entry.footnotes.append(row.footnote.number)
 
-    context = build_render_context(letter, nodes, user, body_refs, known_volumes)
     page = LetterPage(
         letter=letter,
         footnotes=footnotes,
@@ -1303,34 +1338,52 @@ def load_letter_page(letter: Letter, user, *, neighbours: bool = True) -> Letter
     )
     # A query of its own for these few people: as a correlated EXISTS in the query above, PostgreSQL
     # hashed every person's identifiers once per page (160 ms at 100k letters).
-    page.described = _description_public({link.person_id for link in links}) if links else set()
+    # Only a description is shown or not: people without one need no asking.
+    with_description = {link.person_id for link in links if link.person.description}
+    page.described = _description_public(with_description) if with_description else set()
+    if not getattr(letter, "has_errata", True):
+        _known_empty(letter, "errata")  # read by its notices (catalog.workflow.public_notices)
     if neighbours:
         page.neighbours = archival_neighbours(letter, [entry.source for entry in page.sources])
-        # The documents before and after in the volume, in one query (two index probes).
-        around = visible.filter(volume_id=letter.volume_id)
-        before = around.filter(number__lt=letter.number).order_by("-number").values("number")[:1]
-        after = around.filter(number__gt=letter.number).order_by("number").values("number")[:1]
-        for sibling in around.filter(Q(number=Subquery(before)) | Q(number=Subquery(after))).only(
-            "id", "number", "title"
-        ):
-            if sibling.number < letter.number:
-                page.previous = sibling
-            else:
-                page.next = sibling
+        if hasattr(letter, "previous_number"):  # find_letter(page=True) read them with the letter
+            page.previous = SimpleNamespace(number=letter.previous_number) if letter.previous_number else None
+            page.next = SimpleNamespace(number=letter.next_number) if letter.next_number else None
+        else:
+            # The documents before and after in the volume, in one query (two index probes).
+            around = Letter.objects.visible_to(user).filter(volume_id=letter.volume_id)
+            before = around.filter(number__lt=letter.number).order_by("-number").values("number")[:1]
+            after = around.filter(number__gt=letter.number).order_by("number").values("number")[:1]
+            for sibling in around.filter(Q(number=Subquery(before)) | Q(number=Subquery(after))).only(
+                "id", "number", "title"
+            ):
+                if sibling.number < letter.number:
+                    page.previous = sibling
+                else:
+                    page.next = sibling
     return page
 
 
-def _visible_ids(visible: QuerySet, ids: list[int], user) -> set[int]:
-    if not ids:
-        return set()
-    if user is not None and user.is_active and user.is_staff:
-        return set(ids)
-    return set(visible.filter(pk__in=ids).values_list("pk", flat=True))
+def _visible(letter: Letter, user) -> bool:
+    """Whether ``user`` may open this letter: ``Letter.objects.visible_to(user)``, for a letter in hand."""
+    return is_staff(user) or letter.status == Letter.Status.PUBLISHED
 
 
-def build_render_context(letter: Letter, nodes: list, user, body_refs=None, known_volumes=None) -> RenderContext:
-    """The lookups the renderer needs for one letter: at most one query each for people, terms and
-    cross-reference targets, and none when the body has no such nodes."""
+def _known_empty(instance, relation: str) -> None:
+    """Mark a reverse relation known to be empty (as ``prefetch_related`` would): reading it asks
+    nothing of the database."""
+    empty = getattr(instance, relation).get_queryset()
+    empty._result_cache = []
+    empty._prefetch_done = True
+    instance.__dict__.setdefault("_prefetched_objects_cache", {})[relation] = empty
+
+
+def build_render_context(
+    letter: Letter, nodes: list, user, body_refs=None, known_volumes=None, also_volumes=()
+) -> RenderContext:
+    """The lookups the renderer needs for one letter — people, terms, cross-reference targets and
+    volumes — in one statement (a UNION ALL of those the body needs), none when it needs none.
+    ``also_volumes``: more volume identifiers to look up (a letter's cross-references); those that
+    exist are in the context's ``known_volumes``."""
     volume = letter.volume
     person_ids, term_ids = set(), set()
     for node in iter_nodes(nodes):
@@ -1339,19 +1392,26 @@ def build_render_context(letter: Letter, nodes: list, user, body_refs=None, know
             person_ids |= {local_id(node.get(k)) for k in ("ref", "corresp", "key", "target") if node.get(k)}
         elif tag == "term":
             term_ids |= {local_id(node.get(k)) for k in ("ref", "target", "key") if node.get(k)}
-    people = {}
-    if person_ids:
-        people = dict(
-            PersonIdentifier.objects.filter(volume=volume, local_id__in=person_ids).values_list(
-                "local_id", "person__slug"
-            )
-        )
-    terms = {}
-    if term_ids:
-        terms = dict(Term.objects.filter(volume=volume, xml_id__in=term_ids).values_list("xml_id", "expansion"))
     body_refs = body_refs if body_refs is not None else stored_ref_targets(nodes)
-    known_letters: set[tuple[str, str]] = set()
     letter_refs = [t for t in body_refs if t.document]
+    wanted_volumes = {t.volume for t in body_refs if not t.document} | set(also_volumes)
+
+    def kind(name: str) -> Value:
+        return Value(name, output_field=CharField())
+
+    parts = []  # (kind, key, value, more): the same four text columns each
+    if person_ids:
+        parts.append(
+            PersonIdentifier.objects.filter(volume=volume, local_id__in=person_ids)
+            .order_by()
+            .values_list(kind("person"), "local_id", "person__slug", kind(""))
+        )
+    if term_ids:
+        parts.append(
+            Term.objects.filter(volume=volume, xml_id__in=term_ids)
+            .order_by()
+            .values_list(kind("term"), "xml_id", "expansion", kind(""))
+        )
     if letter_refs:
         condition = Q()
         for target in letter_refs:
@@ -1359,23 +1419,37 @@ def build_render_context(letter: Letter, nodes: list, user, body_refs=None, know
                 condition |= Q(volume__identifier=target.volume, number=target.number)
             else:
                 condition |= Q(volume__identifier=target.volume, xml_id=target.document)
-        for vol, number, xml_id in (
-            Letter.objects.visible_to(user).filter(condition).values_list("volume__identifier", "number", "xml_id")
-        ):
-            known_letters.add((vol, f"d{number}"))
-            if xml_id:
-                known_letters.add((vol, xml_id))
-    if known_volumes is None:
-        wanted = {t.volume for t in body_refs if not t.document}
-        known_volumes = (
-            set(Volume.objects.filter(identifier__in=wanted).values_list("identifier", flat=True)) if wanted else set()
+        parts.append(
+            Letter.objects.visible_to(user)
+            .filter(condition)
+            .order_by()
+            .values_list(kind("letter"), "volume__identifier", Cast("number", CharField()), "xml_id")
         )
+    if known_volumes is None and wanted_volumes:
+        parts.append(
+            Volume.objects.filter(identifier__in=wanted_volumes)
+            .order_by()
+            .values_list(kind("volume"), "identifier", kind(""), kind(""))
+        )
+    rows = list(parts[0].union(*parts[1:], all=True) if len(parts) > 1 else parts[0]) if parts else []
+    people, terms, known_letters, found_volumes = {}, {}, set(), set()
+    for what, key, value, more in rows:
+        if what == "person":
+            people[key] = value
+        elif what == "term":
+            terms[key] = value
+        elif what == "letter":
+            known_letters.add((key, f"d{value}"))
+            if more:
+                known_letters.add((key, more))
+        else:
+            found_volumes.add(key)
     return RenderContext(
         volume=volume.identifier,
         people=people,
         terms=terms,
         known_letters=known_letters,
-        known_volumes=set(known_volumes),
+        known_volumes=set(known_volumes) if known_volumes is not None else found_volumes,
     )
 
 

@@ -13,10 +13,12 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from django.urls import NoReverseMatch, reverse
+from django.urls import NoReverseMatch
 from django.utils import dateformat, timezone
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
+
+from catalog.addresses import address
 
 # -- the body ---------------------------------------------------------------------------------
 
@@ -136,13 +138,13 @@ def _ref_url(target: RefTarget, ctx: RenderContext) -> str | None:
         if not target.document:
             if ctx.known_volumes is not None and target.volume not in ctx.known_volumes:
                 return None
-            return reverse("catalog:volume", args=[target.volume])
+            return address("catalog:volume", target.volume)
         if ctx.known_letters is not None and (target.volume, target.document) not in ctx.known_letters:
             return None
         if target.number is not None:
-            url = reverse("catalog:letter", args=[target.volume, target.number])
+            url = address("catalog:letter", target.volume, target.number)
         else:
-            url = reverse("catalog:letter-by-id", args=[target.volume, target.document])
+            url = address("catalog:letter-by-id", target.volume, target.document)
     except NoReverseMatch:
         return None
     return url + (f"#{target.fragment}" if target.fragment else "")
@@ -232,7 +234,7 @@ def _render(node, ctx: RenderContext, out: list[str]) -> None:
     elif tag == "person":
         slug = ctx.people.get(_person_value(node))
         try:
-            url = reverse("catalog:person", args=[slug]) if slug else ""
+            url = address("catalog:person", slug) if slug else ""
         except NoReverseMatch:
             url = ""
         _link_or_span(out, inner, "person", "a" if url else "", href=url)

@@ -121,7 +121,7 @@ def administration_list(request):
 @require_safe
 def letter_detail(request, identifier: str, number: int):
     try:
-        letter = queries.find_letter(identifier, request.user, number=number)
+        letter = queries.find_letter(identifier, request.user, number=number, page=True)
     except Http404:
         # A document renumbered since: its old id ``d<number>`` may still be some letter's xml id.
         letter = queries.find_letter(identifier, request.user, xml_id=f"d{number}")
@@ -150,7 +150,8 @@ def _render_letter(request, letter):
             "volume_heading": volume_heading(letter.volume),
             "ctx": page.context,
             "reported": request.GET.get("reported") == "1",
-            "annotations": public_annotations(letter),  # annotations (issue 8): the public ones only
+            # annotations (issue 8): the public ones only; find_letter(page=True) knows whether there are any
+            "annotations": public_annotations(letter) if getattr(letter, "has_public_annotations", True) else [],
             "cite": citing.letter_citable(
                 letter, request, senders=[link.person for link in page.people.get("sender", [])]
             ),

@@ -69,5 +69,5 @@ def test_the_include_has_no_inline_script_or_style(client, annotated):
 
 
 def test_the_letter_page_costs_one_query_more(client, annotated, django_assert_max_num_queries):
-    with django_assert_max_num_queries(13):
+    with django_assert_max_num_queries(9):
         assert client.get(PAGE).status_code == 200

@@ -498,9 +498,11 @@ def count_queries(client, url):
 
 
 def test_letter_page_query_count(client, seeds, django_assert_max_num_queries):
-    # whose descriptions may be shown is a query of its own (as a correlated EXISTS it cost a hash
-    # of every person's identifiers per page at scale); the documents before and after are one
-    with django_assert_max_num_queries(10):
+    # the letter (with the documents before and after it, and whether it has errata or public
+    # annotations), footnotes, people, sources, cross-references, whose descriptions may be shown
+    # (a query of its own: as a correlated EXISTS it cost a hash of every person's identifiers per
+    # page at scale), archival neighbours
+    with django_assert_max_num_queries(7):
         client.get(D328)
     before = count_queries(client, D328)
     grow(seeds[328])
@@ -548,7 +550,7 @@ def test_person_page_query_count(client, seeds, django_assert_max_num_queries):
 
 
 def test_staff_letter_page_query_count(staff_client, seeds, django_assert_max_num_queries):
-    with django_assert_max_num_queries(12):  # + session and user
+    with django_assert_max_num_queries(9):  # + session and user
         staff_client.get(D328)
 
 
@@ -565,8 +567,8 @@ def tei_v33(db):
 
 
 def test_tei_letter_links_people_terms_and_documents(client, tei_v33, django_assert_max_num_queries):
-    # the letter page's queries, + people and terms of the body, + public annotations, + errata
-    with django_assert_max_num_queries(14):
+    # the letter page's queries, + the people, terms and documents named in the body (one statement)
+    with django_assert_max_num_queries(8):
         response = client.get(f"/volumes/{V33}/d192/")
     assert response.status_code == 200
     html = text_of(response)

@@ -1,9 +1,9 @@
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.urls import reverse
 
 from catalog import administrations
+from catalog.addresses import address
 from catalog.body import flatten, validate_body
 from catalog.vocabulary import DOC_TYPE_CHOICES
 
@@ -114,7 +114,7 @@ class Letter(models.Model):
         super().save(*args, **kwargs)
 
     def get_absolute_url(self):
-        return reverse("catalog:letter", args=[self.volume.identifier, self.number])
+        return address("catalog:letter", self.volume.identifier, self.number)
 
     def clean(self):
         try:

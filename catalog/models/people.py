@@ -1,7 +1,7 @@
 from django.db import models
-from django.urls import reverse
 from django.utils.text import slugify
 
+from catalog.addresses import address
 from catalog.vocabulary import normalise
 
 
@@ -45,7 +45,7 @@ class Person(models.Model):
         super().save(*args, **kwargs)
 
     def get_absolute_url(self):
-        return reverse("catalog:person", args=[self.slug])
+        return address("catalog:person", self.slug)
 
     @classmethod
     def unique_slug(cls, name: str) -> str:

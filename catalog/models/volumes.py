@@ -1,5 +1,6 @@
 from django.db import models
-from django.urls import reverse
+
+from catalog.addresses import address
 
 
 class Volume(models.Model):
@@ -30,7 +31,7 @@ class Volume(models.Model):
         return self.title or self.identifier
 
     def get_absolute_url(self):
-        return reverse("catalog:volume", args=[self.identifier])
+        return address("catalog:volume", self.identifier)
 
 
 class Chapter(models.Model):
