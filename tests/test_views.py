@@ -520,7 +520,9 @@ def test_list_page_query_count(client, seeds, django_assert_max_num_queries):
     Letter.objects.bulk_create(
         Letter(volume=volume, number=n, title=f"Extra {n}", status=Letter.Status.PUBLISHED) for n in range(1, 40)
     )
-    assert count_queries(client, "/letters/") == count_queries(client, "/letters/?person=gromyko") == before
+    # PostgreSQL: a selected facet's key numbers are one statement more (catalog.facets._matches)
+    lookup = 1 if connection.vendor == "postgresql" else 0
+    assert count_queries(client, "/letters/") + lookup == count_queries(client, "/letters/?person=gromyko") == before
 
 
 def test_volume_page_query_count(client, seeds, django_assert_max_num_queries):
