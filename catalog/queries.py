@@ -1488,7 +1488,7 @@ def letter_results(params, per_page: int, page_number) -> dict:
             bottom,
             bottom + per_page,
             DATE_ORDER,
-            candidates=lambda limit: facet_counts.top_hits(letter_filter, data, selections, limit),
+            candidates=lambda limit: facet_counts.top_hits(letter_filter, data, selections, limit, paginator.count),
         )
     letters = list(page.object_list)
     chips = active_chips(letter_filter, facet_rows)

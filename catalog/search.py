@@ -114,6 +114,14 @@ class RumDistance(Func):
     output_field = FloatField()
 
 
+class RumDistanceFunction(Func):
+    """``rum_ts_distance(vector, query)``: the function behind ``<=>``, the same values; written as
+    a call, no index order is taken for it (the hits are sorted)."""
+
+    function = "rum_ts_distance"
+    output_field = FloatField()
+
+
 # The RUM index: on the public search table since migration 0015 (0012 had it on the letters).
 RUM_INDEX = "searchdoc_vector_rum"
 _rum_found: dict[tuple[str, str], bool] = {}

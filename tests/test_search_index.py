@@ -270,18 +270,20 @@ def test_a_ranked_page_from_the_search_tables_top_hits_is_the_fully_sorted_page(
         hits = letter_filter.sorted_qs()
         every = list(hits.order_by("distance", *DATE_ORDER).values_list("pk", flat=True))
         assert len(every) >= 2
-        top = facets.top_hits(letter_filter, data, selections, 100)
-        assert sorted(pk for pk, _ in top) == sorted(every)  # the same letters, filters and all
-        for bottom, upto in [(0, 1), (0, 3), (1, 4), (0, len(every) + 5)]:
-            for extra in (1, 50):
-                page = search_module.ranked_slice(
-                    hits,
-                    bottom,
-                    upto,
-                    DATE_ORDER,
-                    extra=extra,
-                    candidates=lambda limit: facets.top_hits(letter_filter, data, selections, limit),
-                )
-                assert [letter.pk for letter in page] == every[bottom:upto], (bottom, upto, extra)
+        # in the RUM index's order (many hits), or the hits sorted by the same distance (few)
+        for count in (None, 1):
+            top = facets.top_hits(letter_filter, data, selections, 100, count)
+            assert sorted(pk for pk, _ in top) == sorted(every)  # the same letters, filters and all
+            for bottom, upto in [(0, 1), (0, 3), (1, 4), (0, len(every) + 5)]:
+                for extra in (1, 50):
+                    page = search_module.ranked_slice(
+                        hits,
+                        bottom,
+                        upto,
+                        DATE_ORDER,
+                        extra=extra,
+                        candidates=lambda limit, n=count: facets.top_hits(letter_filter, data, selections, limit, n),
+                    )
+                    assert [letter.pk for letter in page] == every[bottom:upto], (bottom, upto, extra, count)
     finally:
         search_module.forget_rum()
