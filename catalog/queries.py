@@ -66,6 +66,7 @@ from catalog.models import (
     Term,
     Volume,
 )
+from catalog.models.letters import sees_unpublished
 from catalog.rendering import RenderContext, local_id, stored_ref_targets, volume_heading
 from catalog.search import search_vector  # noqa: F401 - migration 0002 once imported it from here
 
@@ -1364,8 +1365,9 @@ def load_letter_page(letter: Letter, user, *, neighbours: bool = True) -> Letter
 
 
 def _visible(letter: Letter, user) -> bool:
-    """Whether ``user`` may open this letter: ``Letter.objects.visible_to(user)``, for a letter in hand."""
-    return is_staff(user) or letter.status == Letter.Status.PUBLISHED
+    """Whether ``user`` may open this letter: ``Letter.objects.visible_to(user)``, for a letter in hand
+    (the same rule: ``catalog.models.letters.sees_unpublished``)."""
+    return sees_unpublished(user) or letter.status == Letter.Status.PUBLISHED
 
 
 def _known_empty(instance, relation: str) -> None:

@@ -10,12 +10,18 @@ from catalog.vocabulary import DOC_TYPE_CHOICES
 from .volumes import Chapter, Term, Volume
 
 
+def sees_unpublished(user) -> bool:
+    """Whether ``user`` may see letters that are not published (staff): the one rule behind
+    ``LetterQuerySet.visible_to`` and ``Letter.is_visible_to``."""
+    return bool(user is not None and user.is_active and user.is_staff)
+
+
 class LetterQuerySet(models.QuerySet):
     def published(self):
         return self.filter(status=Letter.Status.PUBLISHED)
 
     def visible_to(self, user):
-        if user is not None and user.is_active and user.is_staff:
+        if sees_unpublished(user):
             return self
         return self.published()
 
